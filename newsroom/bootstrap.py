@@ -1,0 +1,62 @@
+"""The composition root: the one place that turns settings into wired services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, event
+
+from newsroom import storage
+from newsroom.application import Newsroom
+from newsroom.config import Settings
+from newsroom.projections import article_list
+from newsroom.projections.runner import Projection, ProjectionRunner
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: Newsroom
+    engine: Engine
+    projections: ProjectionRunner
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.dispose()
+
+
+def read_model_engine(settings: Settings) -> Engine:
+    url = storage.read_model_url(settings)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # WAL lets the web process read while a follower writes.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def projections_of() -> list[Projection]:
+    return [
+        Projection(
+            name=article_list.NAME,
+            topics=article_list.TOPICS,
+            tables=article_list.TABLES,
+            apply=article_list.apply,
+            clear=article_list.clear,
+        )
+    ]
+
+
+def build(settings: Settings | None = None) -> Services:
+    settings = settings or Settings.from_env()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    app = Newsroom(env=storage.event_store_env(settings))
+    engine = read_model_engine(settings)
+    runner = ProjectionRunner(engine, app.recorder, app.mapper, projections_of())
+    if settings.create_tables:
+        runner.create_tables()
+    return Services(settings=settings, app=app, engine=engine, projections=runner)

@@ -1,0 +1,103 @@
+"""Input rules for article text: the HTML allowlist of DESIGN §6, plain-text fields,
+language tags. Pure functions; the application calls them before any event exists."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import nh3
+
+from newsroom.domain.errors import TooLarge, ValidationFailed
+
+MAX_HEADLINE = 500
+MAX_SHORT_FIELD = 500
+MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_NOTE = 10_000
+
+ALLOWED_TAGS = {
+    "p", "a", "em", "strong", "b", "i", "blockquote", "ul", "ol", "li", "h2", "h3", "br",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+# BCP 47 language tags, the parts newsrooms use: language, script, region, variants.
+_BCP47 = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"
+)
+_TAG = re.compile(r"</?[A-Za-z!?/][^>]*>|<[A-Za-z]")
+_BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+def _check_characters(field: str, value: str, *, multiline: bool) -> None:
+    for index, char in enumerate(value):
+        if char == "\x00":
+            raise ValidationFailed(field, f"NUL byte at position {index}")
+        if char in "\n\r\t" and multiline:
+            continue
+        category = unicodedata.category(char)
+        if category == "Cc" or (category == "Cs"):
+            raise ValidationFailed(
+                field, f"control character U+{ord(char):04X} at position {index}"
+            )
+
+
+def plain_text(field: str, value: object, *, max_length: int = MAX_SHORT_FIELD,
+               required: bool = False, multiline: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ValidationFailed(field, "must be a string")
+    if required and not value.strip():
+        raise ValidationFailed(field, "must not be empty")
+    if len(value) > max_length:
+        raise ValidationFailed(field, f"at most {max_length} characters (got {len(value)})")
+    _check_characters(field, value, multiline=multiline)
+    if _TAG.search(value):
+        raise ValidationFailed(field, "plain text only: HTML tags are not allowed here")
+    return value
+
+
+def headline(value: object) -> str:
+    return plain_text("headline", value, max_length=MAX_HEADLINE, required=True)
+
+
+def is_html(value: str) -> bool:
+    return bool(_TAG.search(value))
+
+
+def body(value: object) -> str:
+    """HTML is sanitized against the allowlist; plain text is kept as typed, so QA
+    offsets point into exactly what the client sent."""
+    if not isinstance(value, str):
+        raise ValidationFailed("body", "must be a string")
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise TooLarge("body", "2 MB")
+    _check_characters("body", value, multiline=True)
+    if not is_html(value):
+        return value
+    return str(
+        nh3.clean(
+            value,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=ALLOWED_URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
+
+
+def body_as_html(value: str) -> str:
+    """Render a stored body for display: HTML as stored, text split at blank lines."""
+    if is_html(value):
+        return value
+    paragraphs = [p.strip() for p in _BLANK_LINES.split(value.replace("\r\n", "\n"))]
+    return "".join(
+        "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p
+    )
+
+
+def language(value: object, field: str = "language") -> str:
+    if not isinstance(value, str) or not _BCP47.match(value):
+        raise ValidationFailed(field, f"{value!r} is not a BCP 47 language tag (e.g. fr, en-CA)")
+    primary, *rest = value.split("-")
+    return "-".join([primary.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])

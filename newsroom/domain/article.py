@@ -1,0 +1,315 @@
+"""The Article aggregate: one story in its source language, from draft to retraction.
+
+Validation happens in the command methods, before an event is triggered, because an
+event's ``apply`` re-runs on every replay and must never refuse history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from newsroom.domain import workflow as wf
+from newsroom.domain.errors import BlockingFindings, InvalidTransition, ValidationFailed
+
+Findings = list[dict[str, Any]]
+
+CONTENT_FIELDS = ("headline", "body", "dateline", "byline")
+
+
+class Article(Aggregate):
+    """Aggregate state is kept to JSON-friendly types so snapshots transcode as-is."""
+
+    class Event(Aggregate.Event):
+        actor_id: UUID
+        role: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.apply_event(self)
+
+    class Created(Event, Aggregate.Created):
+        headline: str
+        body: str
+        language: str
+        dateline: str
+        byline: str
+
+    class Revised(Event):
+        changes: dict[str, str]
+
+    class Submitted(Event):
+        qa_findings: Findings
+
+    class ChangesRequested(Event):
+        comment: str
+
+    class QAOverridden(Event):
+        reason: str
+        findings: Findings
+
+    class Approved(Event):
+        pass
+
+    class PublicationScheduled(Event):
+        publish_at: datetime
+        embargo_until: datetime | None
+
+    class Published(Event):
+        revision: int
+        embargo_until: datetime | None
+        languages: list[str]
+
+    class Corrected(Event):
+        changes: dict[str, str]
+        note: str
+        revision: int
+
+    class Retracted(Event):
+        reason: str
+
+    class Commented(Event):
+        text: str
+
+    class TranslationsRequested(Event):
+        languages: list[str]
+
+    def __init__(
+        self,
+        headline: str,
+        body: str,
+        language: str,
+        dateline: str,
+        byline: str,
+        actor_id: UUID,
+        role: str,
+    ) -> None:
+        self.headline = headline
+        self.body = body
+        self.language = language
+        self.dateline = dateline
+        self.byline = byline
+        self.author_id = actor_id
+        self.state: str = wf.DRAFT
+        self.qa_findings: Findings = []
+        self.content_version = 1
+        self.changes_requested_comment: str | None = None
+        self.comments: list[dict[str, Any]] = []
+        self.scheduled_at: datetime | None = None
+        self.embargo_until: datetime | None = None
+        self.revision = 0
+        self.first_published_at: datetime | None = None
+        self.updated_at: datetime | None = None
+        self.corrections: list[dict[str, Any]] = []
+        self.retraction_reason: str | None = None
+        self.translation_languages: list[str] = []
+
+    # ---- commands -------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        headline: str,
+        body: str,
+        language: str,
+        dateline: str,
+        byline: str,
+        actor_id: UUID,
+        role: str,
+        article_id: UUID | None = None,
+    ) -> Article:
+        if not headline.strip():
+            raise ValidationFailed("headline", "must not be empty")
+        return cls._create(
+            cls.Created,
+            id=article_id,
+            headline=headline,
+            body=body,
+            language=language,
+            dateline=dateline,
+            byline=byline,
+            actor_id=actor_id,
+            role=role,
+        )
+
+    def allowed_actions(self) -> frozenset[str]:
+        return wf.ARTICLE_ACTIONS[self.state]
+
+    def _require(self, action: str) -> None:
+        if action not in self.allowed_actions():
+            raise InvalidTransition(action, self.state, self.allowed_actions())
+
+    def revise(self, changes: dict[str, str], *, actor_id: UUID, role: str) -> None:
+        self._require("revise")
+        real = self._real_changes(changes)
+        if "headline" in real and not real["headline"].strip():
+            raise ValidationFailed("headline", "must not be empty")
+        if real:
+            self.trigger_event(self.Revised, changes=real, actor_id=actor_id, role=role)
+
+    def submit(self, qa_findings: Findings, *, actor_id: UUID, role: str) -> None:
+        self._require("submit")
+        self.trigger_event(self.Submitted, qa_findings=qa_findings, actor_id=actor_id, role=role)
+
+    def request_changes(self, comment: str, *, actor_id: UUID, role: str) -> None:
+        self._require("request_changes")
+        if not comment.strip():
+            raise ValidationFailed("comment", "say what must change")
+        self.trigger_event(self.ChangesRequested, comment=comment, actor_id=actor_id, role=role)
+
+    def blocking_findings(self) -> Findings:
+        return [f for f in self.qa_findings if f.get("severity") == "blocking"]
+
+    def approve(self, override_reason: str | None, *, actor_id: UUID, role: str) -> None:
+        self._require("approve")
+        blocking = self.blocking_findings()
+        reason = (override_reason or "").strip()
+        if blocking and not reason:
+            raise BlockingFindings(blocking)
+        if blocking:
+            self.trigger_event(
+                self.QAOverridden, reason=reason, findings=blocking, actor_id=actor_id, role=role
+            )
+        self.trigger_event(self.Approved, actor_id=actor_id, role=role)
+
+    def schedule_publication(
+        self,
+        publish_at: datetime,
+        embargo_until: datetime | None,
+        *,
+        actor_id: UUID,
+        role: str,
+    ) -> None:
+        self._require("schedule_publication")
+        self._check_embargo(publish_at, embargo_until)
+        self.trigger_event(
+            self.PublicationScheduled,
+            publish_at=publish_at,
+            embargo_until=embargo_until,
+            actor_id=actor_id,
+            role=role,
+        )
+
+    def publish(
+        self,
+        embargo_until: datetime | None,
+        translation_languages: list[str],
+        *,
+        actor_id: UUID,
+        role: str,
+    ) -> None:
+        """Publishes the source language; ``translation_languages`` lists the approved
+        translations published in the same act, so the article's log says so too."""
+        self._require("publish")
+        self.trigger_event(
+            self.Published,
+            revision=1,
+            embargo_until=embargo_until,
+            languages=[self.language, *translation_languages],
+            actor_id=actor_id,
+            role=role,
+        )
+
+    def correct(self, changes: dict[str, str], note: str, *, actor_id: UUID, role: str) -> None:
+        self._require("correct")
+        if not note.strip():
+            raise ValidationFailed("note", "a correction needs a public note")
+        real = self._real_changes(changes)
+        if "headline" in real and not real["headline"].strip():
+            raise ValidationFailed("headline", "must not be empty")
+        self.trigger_event(
+            self.Corrected,
+            changes=real,
+            note=note,
+            revision=self.revision + 1,
+            actor_id=actor_id,
+            role=role,
+        )
+
+    def retract(self, reason: str, *, actor_id: UUID, role: str) -> None:
+        self._require("retract")
+        if not reason.strip():
+            raise ValidationFailed("reason", "a retraction needs a reason")
+        self.trigger_event(self.Retracted, reason=reason, actor_id=actor_id, role=role)
+
+    def comment(self, text: str, *, actor_id: UUID, role: str) -> None:
+        self._require("comment")
+        if not text.strip():
+            raise ValidationFailed("text", "must not be empty")
+        self.trigger_event(self.Commented, text=text, actor_id=actor_id, role=role)
+
+    def request_translations(self, languages: list[str], *, actor_id: UUID, role: str) -> None:
+        self._require("request_translations")
+        if self.language in languages:
+            raise ValidationFailed("languages", f"'{self.language}' is the source language")
+        if not languages:
+            raise ValidationFailed("languages", "name at least one language")
+        self.trigger_event(
+            self.TranslationsRequested, languages=languages, actor_id=actor_id, role=role
+        )
+
+    # ---- helpers --------------------------------------------------------------
+
+    def _real_changes(self, changes: dict[str, str]) -> dict[str, str]:
+        unknown = set(changes) - set(CONTENT_FIELDS)
+        if unknown:
+            raise ValidationFailed(sorted(unknown)[0], "is not a revisable field")
+        return {k: v for k, v in changes.items() if getattr(self, k) != v}
+
+    @staticmethod
+    def _check_embargo(publish_at: datetime | None, embargo_until: datetime | None) -> None:
+        if embargo_until is not None and publish_at is not None and embargo_until < publish_at:
+            raise ValidationFailed("embargo_until", "ends before the publication time")
+
+    def is_embargoed(self, now: datetime) -> bool:
+        return self.embargo_until is not None and now < self.embargo_until
+
+    # ---- state evolution (runs on replay; must never raise) --------------------
+
+    def apply_event(self, event: Article.Event) -> None:
+        if isinstance(event, Article.Revised):
+            for key, value in event.changes.items():
+                setattr(self, key, value)
+            self.content_version = event.originator_version
+        elif isinstance(event, Article.Submitted):
+            self.state = wf.SUBMITTED
+            self.qa_findings = event.qa_findings
+        elif isinstance(event, Article.ChangesRequested):
+            self.state = wf.DRAFT
+            self.changes_requested_comment = event.comment
+        elif isinstance(event, Article.Approved):
+            self.state = wf.APPROVED
+        elif isinstance(event, Article.PublicationScheduled):
+            self.scheduled_at = event.publish_at
+            self.embargo_until = event.embargo_until
+        elif isinstance(event, Article.Published):
+            self.state = wf.PUBLISHED
+            self.revision = event.revision
+            self.first_published_at = event.timestamp
+            self.updated_at = event.timestamp
+            self.embargo_until = event.embargo_until
+            self.scheduled_at = None
+        elif isinstance(event, Article.Corrected):
+            for key, value in event.changes.items():
+                setattr(self, key, value)
+            self.revision = event.revision
+            self.updated_at = event.timestamp
+            self.content_version = event.originator_version
+            self.corrections.append(
+                {"revision": event.revision, "note": event.note, "at": event.timestamp}
+            )
+        elif isinstance(event, Article.Retracted):
+            self.state = wf.RETRACTED
+            self.retraction_reason = event.reason
+            self.updated_at = event.timestamp
+        elif isinstance(event, Article.Commented):
+            self.comments.append(
+                {"actor_id": event.actor_id, "text": event.text, "at": event.timestamp}
+            )
+        elif isinstance(event, Article.TranslationsRequested):
+            for language in event.languages:
+                if language not in self.translation_languages:
+                    self.translation_languages.append(language)

@@ -1,0 +1,1 @@
+"""Read models: SQLAlchemy tables derived from the event log, rebuildable from it."""

@@ -1,0 +1,107 @@
+"""Follows the notification log into the read models.
+
+Each batch is applied in one transaction together with the projection's new
+position, guarded by a compare-and-set on the old position, so two processes
+catching up at once cannot both apply the same events (exactly-once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from newsroom.projections.tables import metadata, positions
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Projection:
+    name: str
+    topics: Sequence[str]
+    tables: Sequence[Table]
+    apply: Callable[[Connection, Any], None]
+    clear: Callable[[Connection], None]
+
+
+class LostRace(Exception):
+    """Another process advanced this projection first; our batch was rolled back."""
+
+
+class ProjectionRunner:
+    def __init__(self, engine: Engine, recorder: ApplicationRecorder, mapper: Mapper[Any],
+                 projections: Sequence[Projection], batch_size: int = 500) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        self.mapper = mapper
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+
+    def position(self, name: str) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(positions.c.position).where(positions.c.projection == name)
+            ).scalar()
+        return int(value or 0)
+
+    def catch_up(self, name: str | None = None, progress: Progress | None = None) -> int:
+        """Applies every new event; returns how many were applied."""
+        names = [name] if name else list(self.projections)
+        applied = 0
+        for projection_name in names:
+            projection = self.projections[projection_name]
+            while True:
+                try:
+                    count = self._apply_batch(projection)
+                except (LostRace, IntegrityError):
+                    # Someone else moved it; their rows are committed, so just go on.
+                    continue
+                if count == 0:
+                    break
+                applied += count
+                if progress:
+                    progress(count)
+        return applied
+
+    def _apply_batch(self, projection: Projection) -> int:
+        with self.engine.begin() as conn:
+            start = conn.execute(
+                select(positions.c.position).where(positions.c.projection == projection.name)
+            ).scalar()
+            if start is None:
+                conn.execute(insert(positions).values(projection=projection.name, position=0))
+                start = 0
+            notifications = self.recorder.select_notifications(
+                start=start, limit=self.batch_size, topics=projection.topics,
+                inclusive_of_start=False,
+            )
+            if not notifications:
+                return 0
+            for notification in notifications:
+                projection.apply(conn, self.mapper.to_domain_event(notification))
+            moved = conn.execute(
+                update(positions)
+                .where(positions.c.projection == projection.name)
+                .where(positions.c.position == start)
+                .values(position=notifications[-1].id)
+            )
+            if moved.rowcount != 1:
+                raise LostRace(projection.name)
+            return len(notifications)
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Clears the projection's rows and position, then replays the whole log."""
+        projection = self.projections[name]
+        with self.engine.begin() as conn:
+            projection.clear(conn)
+            conn.execute(update(positions).where(positions.c.projection == name)
+                         .values(position=0))
+        return self.catch_up(name, progress)

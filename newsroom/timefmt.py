@@ -1,0 +1,26 @@
+"""Times at the edges: requests must carry an offset; responses give UTC ISO 8601."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsroom.domain.errors import ValidationFailed
+
+
+def parse_aware(field: str, value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValidationFailed(field, "an ISO 8601 date-time with an offset or Z")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ValidationFailed(field, f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValidationFailed(field, f"{value!r} has no time zone offset; add Z or +hh:mm")
+    return parsed.astimezone(UTC)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

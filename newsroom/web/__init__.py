@@ -1,0 +1,41 @@
+"""Flask application factory. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+from newsroom.bootstrap import Services
+from newsroom.web import api_articles, api_tokens, api_translations, errors, health
+
+API_PREFIX = "/api/v1"
+# A 2 MB body, JSON-escaped, fits well inside this; larger requests get 413 early.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
+
+def openapi_document() -> dict[str, Any]:
+    text = resources.files("newsroom.web").joinpath("openapi.json").read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def create_app(services: Services, test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["newsroom"] = services
+    errors.register(app)
+    app.register_blueprint(api_articles.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(api_translations.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(api_tokens.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(health.bp)
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document())
+
+    return app
