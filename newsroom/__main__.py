@@ -1,0 +1,5 @@
+"""`python -m newsroom` is the `newsroom` console script."""
+
+from newsroom.cli import main
+
+main()

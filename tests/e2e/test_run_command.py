@@ -1,0 +1,134 @@
+"""`newsroom run` on a fresh directory: demo users, the seed article as a draft, and
+the README's curl walk-through (submit, QA findings, approve, publish, history)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsroom.demo import HOUSE_ARTICLE_ID, SEED_ARTICLE_ID
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    workdir = tmp_path_factory.mktemp("run")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSROOM_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsroom", "run", "--port", str(port)],
+        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    tokens: dict[str, str] = {}
+    url = f"http://127.0.0.1:{port}"
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 90
+    lines = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if match := re.match(r"\s+(\w+)\s+(nr1\.\S+)", line):
+            tokens[match.group(1)] = match.group(2)
+        if line.startswith("Seed article"):
+            break
+        if proc.poll() is not None:
+            break
+    try:
+        assert len(tokens) == 5, "".join(lines)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        yield url, tokens
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def call(url: str, method: str, path: str, token: str, body: Any = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_readme_walkthrough(server: tuple[str, dict[str, str]]) -> None:
+    url, tokens = server
+    article = f"/api/v1/articles/{SEED_ARTICLE_ID}"
+    status, seed = call(url, "GET", article, tokens["journalist"])
+    assert status == 200 and seed["state"] == "draft" and seed["language"] == "fr"
+
+    status, submitted = call(url, "POST", f"{article}/submit", tokens["journalist"])
+    assert status == 200, submitted
+    kinds = {f["kind"] for f in submitted["qa_findings"]}
+    assert {"empty_list_slot", "acronym_variants", "doubled_punctuation"} <= kinds
+
+    status, refused = call(url, "POST", f"{article}/approve", tokens["editor"], {})
+    assert status == 409 and refused["error"]["code"] == "blocking_findings"
+    status, _ = call(url, "POST", f"{article}/approve", tokens["journalist"], {})
+    assert status == 403
+    status, approved = call(url, "POST", f"{article}/approve", tokens["editor"],
+                            {"override_reason": "wire copy kept as received for the demo"})
+    assert status == 200 and approved["state"] == "approved"
+    status, published = call(url, "POST", f"{article}/publish", tokens["editor"], {})
+    assert status == 200 and published["state"] == "published"
+
+    status, history = call(url, "GET", f"{article}/history", tokens["auditor"])
+    assert status == 200
+    assert [h["type"] for h in history][-4:] == [
+        "ArticleSubmitted", "ArticleQAOverridden", "ArticleApproved", "ArticlePublished"]
+    assert history[0]["actor"] == "journalist"
+    status, first = call(url, "GET", f"{article}?version=1", tokens["auditor"])
+    assert status == 200 and first["state"] == "draft" and first["version"] == 1
+    status, health = call(url, "GET", "/healthz", tokens["auditor"])
+    assert status == 200 and health["ok"] is True
+
+
+def test_house_version_is_published_by_the_demo(server: tuple[str, dict[str, str]]) -> None:
+    url, tokens = server
+    status, listing = call(url, "GET", "/api/v1/articles?state=published", tokens["editor"])
+    assert status == 200
+    assert str(HOUSE_ARTICLE_ID) in [item["id"] for item in listing["items"]]
+    status, house = call(url, "GET", f"/api/v1/articles/{HOUSE_ARTICLE_ID}", tokens["editor"])
+    assert house["publication"]["fr"]["revision"] == 1
+    assert "KNCA" not in house["body"] and "de la France" in house["body"]
+
+
+def test_second_run_seeds_nothing_new(tmp_path: Path) -> None:
+    """Seeding is idempotent: ids are derived from names."""
+    from newsroom import demo
+    from newsroom.bootstrap import build
+    from newsroom.config import Settings
+
+    services = build(Settings.from_env({"NEWSROOM_VAR_DIR": str(tmp_path / "var")}))
+    try:
+        assert demo.seed(services.app) is True
+        position = services.app.recorder.max_notification_id()
+        assert demo.seed(services.app) is False
+        assert services.app.recorder.max_notification_id() == position
+    finally:
+        services.close()
