@@ -1,0 +1,140 @@
+"""Queries: current and past states, translations and history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from newsroom import content, eventlog
+from newsroom.application.base import ServiceBase
+from newsroom.domain.article import Article
+from newsroom.domain.errors import (
+    NotFound,
+    ValidationFailed,
+)
+from newsroom.domain.policy import (
+    SYSTEM_ACTOR,
+    Actor,
+)
+from newsroom.domain.translation import Translation, translation_id
+from newsroom.domain.user import User
+
+# Events whose fields are bookkeeping, not data, in history listings.
+_META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
+                "actor_id", "role"}
+
+
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    position: int | None
+    stream: str
+    originator_id: UUID
+    version: int
+    type: str
+    actor_id: UUID
+    actor: str
+    role: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class QueryService(ServiceBase):
+    """Reads: current and past states, translations, history."""
+
+    def get_article(self, actor: Actor, article_id: UUID, *, version: int | None = None,
+                    at: datetime | None = None) -> Article:
+        actor.role_for("article.read")
+        if at is not None:
+            version = self._version_at(article_id, at)
+            if version == 0:
+                self._load(Article, article_id)  # 404 when it never existed at all
+                raise NotFound(f"article {article_id} did not exist yet at {at.isoformat()}")
+        if version is not None and version < 1:
+            raise ValidationFailed("version", "versions start at 1")
+        article = self._load(Article, article_id)
+        if version is not None and version > article.version:
+            raise NotFound(f"article {article_id} has no version {version}")
+        return article if version is None else self._load(Article, article_id, version)
+
+    def _version_at(self, aggregate_id: UUID, at: datetime) -> int:
+        """The last version recorded at or before ``at``; 0 when none was."""
+        version = 0
+        for event in self.events.get(aggregate_id):
+            if getattr(event, "timestamp") > at:  # noqa: B009 (protocol lacks it)
+                break
+            version = event.originator_version
+        return version
+
+    def translations_of(self, article: Article, at: datetime | None = None
+                        ) -> dict[str, Translation]:
+        """The article's translations, as they stood at ``at`` when given."""
+        found: dict[str, Translation] = {}
+        for language in article.translation_languages:
+            tid = translation_id(article.id, language)
+            version = None if at is None else self._version_at(tid, at)
+            if version == 0:
+                continue
+            found[language] = self._load(Translation, tid, version)
+        return found
+
+    def get_translation(self, actor: Actor, article_id: UUID, language: str) -> Translation:
+        actor.role_for("translation.read")
+        self._load(Article, article_id)
+        return self._load(Translation, translation_id(article_id, content.language(language)))
+
+    def history(self, actor: Actor, article_id: UUID) -> list[HistoryEntry]:
+        actor.role_for("article.history")
+        article = self._load(Article, article_id)
+        streams = {article.id: "article"}
+        for language in article.translation_languages:
+            streams[translation_id(article.id, language)] = f"translation:{language}"
+        where = eventlog.positions(self.recorder, list(streams))
+        names: dict[UUID, str] = {SYSTEM_ACTOR.user_id: SYSTEM_ACTOR.name}
+        entries = [
+            self._history_entry(event, stream, where, names)
+            for originator_id, stream in streams.items()
+            for event in self.events.get(originator_id)
+        ]
+        entries.sort(key=lambda e: (e.position or 0, e.at))
+        return entries
+
+    def _history_entry(self, event: Any, stream: str, where: eventlog.Positions,
+                       names: dict[UUID, str]) -> HistoryEntry:
+        actor_id: UUID = event.actor_id
+        if actor_id not in names:
+            try:
+                names[actor_id] = self._load(User, actor_id).name
+            except NotFound:
+                names[actor_id] = str(actor_id)
+        data = {k: v for k, v in vars(event).items() if k not in _META_FIELDS}
+        return HistoryEntry(
+            position=where.get((event.originator_id, event.originator_version)),
+            stream=stream,
+            originator_id=event.originator_id,
+            version=event.originator_version,
+            type=type(event).__qualname__.replace(".", ""),
+            actor_id=actor_id,
+            actor=names[actor_id],
+            role=event.role,
+            at=event.timestamp,
+            data=data,
+        )
+
+    def iter_article_ids(self) -> Iterator[UUID]:
+        """Every article id, from the log; for the CLI and demo seeding."""
+        start = 0
+        topic = f"{Article.Created.__module__}:{Article.Created.__qualname__}"
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=500, topics=[topic], inclusive_of_start=False
+            )
+            if not batch:
+                return
+            for notification in batch:
+                yield UUID(str(notification.originator_id))
+            start = batch[-1].id
