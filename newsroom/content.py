@@ -97,7 +97,16 @@ def body_as_html(value: str) -> str:
 
 
 def language(value: object, field: str = "language") -> str:
-    if not isinstance(value, str) or not _BCP47.match(value):
+    if not isinstance(value, str) or not _BCP47.fullmatch(value):
         raise ValidationFailed(field, f"{value!r} is not a BCP 47 language tag (e.g. fr, en-CA)")
+    # Canonical case (RFC 5646 §2.1.1): language lower, Script title, REGION upper.
     primary, *rest = value.split("-")
-    return "-".join([primary.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
+    parts = [primary.lower()]
+    for part in rest:
+        if len(part) == 2 and part.isalpha():
+            parts.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            parts.append(part.title())
+        else:
+            parts.append(part.lower())
+    return "-".join(parts)

@@ -51,6 +51,16 @@ class ArticleService(ServiceBase):
         position = self._save(article)
         return Saved(article.id, article.version, article.state, position)
 
+    def authorize_revision(self, actor: Actor, article_id: UUID) -> None:
+        """The ownership half of the permission check, for callers that must answer
+        403 before reading input (DESIGN §6 order)."""
+        article = self._load(Article, article_id)
+        role_to_revise(actor, author_id=article.author_id, state=article.state)
+
+    def authorize_submission(self, actor: Actor, article_id: UUID) -> None:
+        article = self._load(Article, article_id)
+        role_to_submit(actor, author_id=article.author_id)
+
     def revise(
         self, actor: Actor, article_id: UUID, changes: Mapping[str, object],
         expected_version: int | None,

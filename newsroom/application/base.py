@@ -82,7 +82,11 @@ class ServiceBase(Application[UUID]):
         extra: list[Aggregate] = []
         for more in also:
             extra.extend(more(aggregate))
-        position = self._save(aggregate, *extra)
+        try:
+            position = self._save(aggregate, *extra)
+        except VersionConflict:
+            # Lost the race in the store: report the version the caller built on.
+            raise VersionConflict(expected_version, None) from None
         return Saved(aggregate.id, aggregate.version, str(getattr(aggregate, "state", "")),
                      position)
 

@@ -76,18 +76,23 @@ class UserService(ServiceBase):
             return None
         return self.actor_for(user) if verify_password(user.password_hash, password) else None
 
+    @staticmethod
+    def _token_role(actor: Actor, name: str) -> str:
+        """Own tokens need `token.issue_own`, anyone else's `user.manage`. Decided from
+        the name alone, before any lookup, so a refusal reveals nothing about who exists."""
+        if actor is SYSTEM_ACTOR:
+            return "system"
+        if user_id_for(name) == actor.user_id:
+            return actor.role_for("token.issue_own")
+        return actor.role_for("user.manage")
+
     def issue_token(
         self, name: str, days: int, actor: Actor = SYSTEM_ACTOR
     ) -> tuple[str, datetime]:
+        role = self._token_role(actor, name)
         if days < 1 or days > 366:
             raise ValidationFailed("expires_in", "between 1 and 366 days")
         user = self.find_user(name)
-        if actor is SYSTEM_ACTOR:
-            role = "system"
-        elif actor.user_id == user.id:
-            role = actor.role_for("token.issue_own")
-        else:
-            role = actor.role_for("user.manage")
         text, parts = new_token(user.id)
         expires_at = utcnow() + timedelta(days=days)
         user.issue_token(
@@ -98,14 +103,8 @@ class UserService(ServiceBase):
         return text, expires_at
 
     def revoke_token(self, name: str, token_id: UUID, actor: Actor = SYSTEM_ACTOR) -> None:
+        role = self._token_role(actor, name)
         user = self.find_user(name)
-        role = "system"
-        if actor is not SYSTEM_ACTOR:
-            role = (
-                actor.role_for("token.issue_own")
-                if actor.user_id == user.id
-                else actor.role_for("user.manage")
-            )
         user.revoke_token(token_id, actor_id=actor.user_id, role=role)
         self._save(user)
 

@@ -204,10 +204,12 @@ class Article(Aggregate):
         """Publishes the source language; ``translation_languages`` lists the approved
         translations published in the same act, so the article's log says so too."""
         self._require("publish")
+        # Publishing a scheduled article keeps the embargo set when it was scheduled.
+        embargo = embargo_until if embargo_until is not None else self.embargo_until
         self.trigger_event(
             self.Published,
             revision=1,
-            embargo_until=embargo_until,
+            embargo_until=embargo,
             languages=[self.language, *translation_languages],
             actor_id=actor_id,
             role=role,

@@ -16,13 +16,14 @@ class InvalidTransition(DomainError):
 
     code = "invalid_transition"
 
-    def __init__(self, action: str, state: str, allowed: Iterable[str]) -> None:
+    def __init__(self, action: str, state: str, allowed: Iterable[str],
+                 noun: str = "an article") -> None:
         self.action = action
         self.state = state
         self.allowed = sorted(allowed)
         allowed_text = ", ".join(self.allowed) or "none"
         super().__init__(
-            f"cannot {action} an article in state '{state}'; allowed actions: {allowed_text}"
+            f"cannot {action} {noun} in state '{state}'; allowed actions: {allowed_text}"
         )
 
 

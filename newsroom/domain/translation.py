@@ -128,7 +128,7 @@ class Translation(Aggregate):
     def _require(self, action: str) -> None:
         allowed = wf.TRANSLATION_ACTIONS[self.state]
         if action not in allowed:
-            raise InvalidTransition(action, self.state, allowed)
+            raise InvalidTransition(action, self.state, allowed, noun="a translation")
 
     def rerequest(self, source_version: int, *, actor_id: UUID, role: str) -> None:
         if self.state != wf.T_REQUESTED:

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from newsroom.domain.errors import ValidationFailed
+from newsroom.domain.errors import NotFound, ValidationFailed
 from newsroom.domain.policy import ROLES
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:newsroom:user")
@@ -109,7 +109,7 @@ class User(Aggregate):
 
     def revoke_token(self, token_id: UUID, *, actor_id: UUID, role: str) -> None:
         if token_id.hex not in self.tokens:
-            raise ValidationFailed("token", "no such token")
+            raise NotFound(f"{self.name} has no token {token_id.hex}")
         self.trigger_event(self.TokenRevoked, token_id=token_id, actor_id=actor_id, role=role)
 
     def token_digest_if_valid(self, token_id: UUID, now: datetime) -> str | None:

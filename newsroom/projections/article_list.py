@@ -30,8 +30,9 @@ _STATE_AFTER: dict[type[Any], str] = {
 }
 
 
-def _text(body: str) -> str:
-    return _TAGS.sub(" ", body)
+def _folded_text(body: str) -> str:
+    """Casefolded in Python, so accented capitals match in every database."""
+    return _TAGS.sub(" ", body).casefold()
 
 
 def apply(conn: Connection, event: Any) -> None:
@@ -39,7 +40,8 @@ def apply(conn: Connection, event: Any) -> None:
     row_id = event.originator_id
     if isinstance(event, Article.Created):
         conn.execute(insert(article_summaries).values(
-            id=row_id, headline=event.headline, body_text=_text(event.body),
+            id=row_id, headline=event.headline, search_headline=event.headline.casefold(),
+            search_body=_folded_text(event.body),
             language=event.language, state="draft", author_id=event.actor_id,
             version=event.originator_version, created_at=at, updated_at=at,
         ))
@@ -48,8 +50,9 @@ def apply(conn: Connection, event: Any) -> None:
     if isinstance(event, Article.Revised | Article.Corrected):
         if "headline" in event.changes:
             values["headline"] = event.changes["headline"]
+            values["search_headline"] = event.changes["headline"].casefold()
         if "body" in event.changes:
-            values["body_text"] = _text(event.changes["body"])
+            values["search_body"] = _folded_text(event.changes["body"])
     state = _STATE_AFTER.get(type(event))
     if state is not None:
         values["state"] = state

@@ -28,7 +28,9 @@ article_summaries = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("headline", String(500), nullable=False),
-    Column("body_text", Text, nullable=False),
+    # Casefolded copies for search: SQLite's lower() folds ASCII only.
+    Column("search_headline", Text, nullable=False),
+    Column("search_body", Text, nullable=False),
     Column("language", String(35), nullable=False, index=True),
     Column("state", String(20), nullable=False, index=True),
     Column("author_id", Uuid, nullable=False, index=True),

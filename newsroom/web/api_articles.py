@@ -71,9 +71,11 @@ def listing() -> Response:
     if lang := request.args.get("language"):
         query = query.where(table.c.language == parse_language(lang))
     if q := request.args.get("q", "").strip():
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(table.c.headline).like(pattern),
-                                func.lower(table.c.body_text).like(pattern)))
+        # Matched against a casefolded copy: SQLite's lower() folds ASCII only.
+        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(or_(table.c.search_headline.like(pattern, escape="\\"),
+                                table.c.search_body.like(pattern, escape="\\")))
     with services().engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(
@@ -118,6 +120,7 @@ def revise(article_id: str) -> tuple[Response, int]:
     actor = api_actor()
     actor.role_for("article.revise")
     aid = existing_article(article_id)
+    newsroom().authorize_revision(actor, aid)
     data = json_body(REVISE_FIELDS)
     expected = if_match(required=True)
     saved = newsroom().revise(actor, aid, data, expected)
@@ -129,6 +132,7 @@ def submit(article_id: str) -> tuple[Response, int]:
     actor = api_actor()
     actor.role_for("article.submit")
     aid = existing_article(article_id)
+    newsroom().authorize_submission(actor, aid)
     json_body((), optional_body=True)
     saved = newsroom().submit(actor, aid, if_match(required=False))
     article = newsroom().get_article(actor, aid)

@@ -35,6 +35,8 @@ def json_body(allowed: Iterable[str], required: Iterable[str] = (),
     except json.JSONDecodeError as exc:
         raise ApiError(400, "malformed_json", f"malformed JSON: {exc.msg} at position {exc.pos}"
                        ) from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "the body must be a JSON object")
     allowed_set = set(allowed)
