@@ -57,6 +57,11 @@ def plain_text(field: str, value: object, *, max_length: int = MAX_SHORT_FIELD,
     return value
 
 
+def note(field: str, value: object, *, required: bool = True) -> str:
+    """Comments, reasons and correction notes: multi-line plain text."""
+    return plain_text(field, value, max_length=MAX_NOTE, required=required, multiline=True)
+
+
 def headline(value: object) -> str:
     return plain_text("headline", value, max_length=MAX_HEADLINE, required=True)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from newsroom import content
-from newsroom.application.base import Saved, ServiceBase, utcnow
+from newsroom.application.base import Saved, ServiceBase, checked_override, utcnow
 from newsroom.domain import qa
 from newsroom.domain import workflow as wf
 from newsroom.domain.article import Article
@@ -88,8 +88,7 @@ class ArticleService(ServiceBase):
         self, actor: Actor, article_id: UUID, comment: object, expected_version: int | None = None
     ) -> Saved:
         role = actor.role_for("article.request_changes")
-        text = content.plain_text("comment", comment, max_length=content.MAX_NOTE,
-                                  required=True, multiline=True)
+        text = content.note("comment", comment)
         return self._command(
             Article, article_id, expected_version,
             lambda a: a.request_changes(text, actor_id=actor.user_id, role=role),
@@ -100,11 +99,7 @@ class ArticleService(ServiceBase):
         expected_version: int | None = None,
     ) -> Saved:
         role = actor.role_for("article.approve")
-        reason = None
-        if override_reason is not None:
-            actor.role_for("article.override_qa")
-            reason = content.plain_text("override_reason", override_reason,
-                                        max_length=content.MAX_NOTE, multiline=True)
+        reason = checked_override(actor, override_reason)
         return self._command(
             Article, article_id, expected_version,
             lambda a: a.approve(reason, actor_id=actor.user_id, role=role),
@@ -145,8 +140,7 @@ class ArticleService(ServiceBase):
     ) -> Saved:
         role = actor.role_for("article.correct")
         clean = _clean_changes(changes)
-        text = content.plain_text("note", note, max_length=content.MAX_NOTE, required=True,
-                                  multiline=True)
+        text = content.note("note", note)
         return self._command(
             Article, article_id, expected_version,
             lambda a: a.correct(clean, text, actor_id=actor.user_id, role=role),
@@ -156,8 +150,7 @@ class ArticleService(ServiceBase):
         self, actor: Actor, article_id: UUID, reason: object, expected_version: int | None = None
     ) -> Saved:
         role = actor.role_for("article.retract")
-        text = content.plain_text("reason", reason, max_length=content.MAX_NOTE, required=True,
-                                  multiline=True)
+        text = content.note("reason", reason)
         return self._command(
             Article, article_id, expected_version,
             lambda a: a.retract(text, actor_id=actor.user_id, role=role),
@@ -167,8 +160,7 @@ class ArticleService(ServiceBase):
         self, actor: Actor, article_id: UUID, text: object, expected_version: int | None = None
     ) -> Saved:
         role = actor.role_for("article.comment")
-        clean = content.plain_text("text", text, max_length=content.MAX_NOTE, required=True,
-                                   multiline=True)
+        clean = content.note("text", text)
         return self._command(
             Article, article_id, expected_version,
             lambda a: a.comment(clean, actor_id=actor.user_id, role=role),

@@ -6,17 +6,19 @@ from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from newsroom import content
 from newsroom.domain.errors import (
     NotFound,
     VersionConflict,
 )
+from newsroom.domain.policy import Actor
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -33,20 +35,6 @@ class Saved:
     version: int
     state: str
     position: int | None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    position: int | None
-    stream: str
-    originator_id: UUID
-    version: int
-    type: str
-    actor_id: UUID
-    actor: str
-    role: str
-    at: datetime
-    data: dict[str, Any]
 
 
 class ServiceBase(Application[UUID]):
@@ -109,3 +97,11 @@ def _apply_checked(aggregate: A, expected_version: int | None,
         change(deepcopy(aggregate))
         raise VersionConflict(expected_version, aggregate.version)
     change(aggregate)
+
+
+def checked_override(actor: Actor, value: object) -> str | None:
+    """An override reason, allowed to editors only (DESIGN §3); None when not given."""
+    if value is None:
+        return None
+    actor.role_for("article.override_qa")
+    return content.note("override_reason", value, required=False)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from uuid import UUID
 
 from newsroom import content
-from newsroom.application.base import Saved, ServiceBase
+from newsroom.application.base import Saved, ServiceBase, checked_override
 from newsroom.domain import qa
 from newsroom.domain import workflow as wf
 from newsroom.domain.article import Article
@@ -62,12 +62,9 @@ class TranslationService(ServiceBase):
         expected_version: int | None = None,
     ) -> Saved:
         role = actor.role_for("translation.approve")
-        reason = None
-        if override_reason is not None:
-            # Only editors override blocking findings (DESIGN §3).
+        reason = checked_override(actor, override_reason)
+        if reason is not None:
             role = actor.role_for("article.override_qa")
-            reason = content.plain_text("override_reason", override_reason,
-                                        max_length=content.MAX_NOTE, multiline=True)
         return self._translation_command(
             article_id, language, expected_version,
             lambda t: t.approve(reason, actor_id=actor.user_id, role=role),
