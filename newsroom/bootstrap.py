@@ -9,7 +9,14 @@ from sqlalchemy import Engine, create_engine, event
 from newsroom import storage
 from newsroom.application import Newsroom
 from newsroom.config import Settings
-from newsroom.projections import article_list
+from newsroom.projections import (
+    article_list,
+    article_search,
+    audit_trail,
+    publications,
+    translation_queue,
+    user_list,
+)
 from newsroom.projections.runner import Projection, ProjectionRunner
 
 
@@ -41,13 +48,9 @@ def read_model_engine(settings: Settings) -> Engine:
 
 def projections_of() -> list[Projection]:
     return [
-        Projection(
-            name=article_list.NAME,
-            topics=article_list.TOPICS,
-            tables=article_list.TABLES,
-            apply=article_list.apply,
-            clear=article_list.clear,
-        )
+        Projection(name=m.NAME, topics=m.TOPICS, apply=m.apply, clear=m.clear)
+        for m in (article_list, article_search, translation_queue, audit_trail,
+                  publications, user_list)
     ]
 
 

@@ -15,7 +15,8 @@ from newsroom.bootstrap import Services, build
 from newsroom.config import ConfigError, Settings
 from newsroom.domain.errors import DomainError
 from newsroom.domain.policy import AUDITOR, Actor
-from newsroom.serialize import article_document, history_document, jsonable
+from newsroom.jsonable import jsonable
+from newsroom.serialize import article_document, history_document
 from newsroom.timefmt import parse_aware
 
 # Shell access to the store is operator access; reads through the CLI act as an

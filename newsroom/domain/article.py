@@ -61,6 +61,11 @@ class Article(Aggregate):
         revision: int
         embargo_until: datetime | None
         languages: list[str]
+        # What went out, so the log alone says which text readers and partners got.
+        headline: str
+        body: str
+        dateline: str
+        byline: str
 
     class Corrected(Event):
         changes: dict[str, str]
@@ -211,6 +216,10 @@ class Article(Aggregate):
             revision=1,
             embargo_until=embargo,
             languages=[self.language, *translation_languages],
+            headline=self.headline,
+            body=self.body,
+            dateline=self.dateline,
+            byline=self.byline,
             actor_id=actor_id,
             role=role,
         )

@@ -70,6 +70,11 @@ class Translation(Aggregate):
     class Published(Event):
         revision: int
         embargo_until: datetime | None
+        # What went out, and where it belongs, so read models need no other stream.
+        article_id: UUID
+        language: str
+        headline: str
+        body: str
 
     def __init__(
         self,
@@ -214,6 +219,10 @@ class Translation(Aggregate):
             self.Published,
             revision=self.revision + 1,
             embargo_until=embargo_until,
+            article_id=self.article_id,
+            language=self.language,
+            headline=self.headline,
+            body=self.body,
             actor_id=actor_id,
             role=role,
         )

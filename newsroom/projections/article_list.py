@@ -1,4 +1,5 @@
-"""The desk list: one row per article with its headline, state and language."""
+"""The desk lists: one row per article with its headline, state, language and the
+moments the desk sorts by (submitted for the editor's queue)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,12 @@ from sqlalchemy import Connection, delete, insert, update
 
 from newsroom.domain.article import Article
 from newsroom.projections.tables import article_summaries
+from newsroom.projections.topics import topics_of
 
 NAME = "article_list"
 TABLES = (article_summaries,)
 # Every article event moves the row's version, so the list shows the current ETag.
-TOPICS = tuple(
-    f"{cls.__module__}:{cls.__qualname__}"
-    for cls in vars(Article).values()
-    if isinstance(cls, type) and issubclass(cls, Article.Event) and cls is not Article.Event
-)
+TOPICS = topics_of(Article)
 
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -30,29 +28,43 @@ _STATE_AFTER: dict[type[Any], str] = {
 }
 
 
-def _folded_text(body: str) -> str:
+def folded_text(body: str) -> str:
     """Casefolded in Python, so accented capitals match in every database."""
     return _TAGS.sub(" ", body).casefold()
 
 
-def apply(conn: Connection, event: Any) -> None:
+def apply(conn: Connection, event: Any, position: int) -> None:
     at = event.timestamp
     row_id = event.originator_id
     if isinstance(event, Article.Created):
         conn.execute(insert(article_summaries).values(
             id=row_id, headline=event.headline, search_headline=event.headline.casefold(),
-            search_body=_folded_text(event.body),
-            language=event.language, state="draft", author_id=event.actor_id,
-            version=event.originator_version, created_at=at, updated_at=at,
+            search_body=folded_text(event.body), language=event.language, state="draft",
+            author_id=event.actor_id, version=event.originator_version, content_version=1,
+            created_at=at, updated_at=at, blocking_findings=0,
         ))
         return
     values: dict[str, Any] = {"version": event.originator_version, "updated_at": at}
     if isinstance(event, Article.Revised | Article.Corrected):
+        values["content_version"] = event.originator_version
         if "headline" in event.changes:
             values["headline"] = event.changes["headline"]
             values["search_headline"] = event.changes["headline"].casefold()
         if "body" in event.changes:
-            values["search_body"] = _folded_text(event.changes["body"])
+            values["search_body"] = folded_text(event.changes["body"])
+    elif isinstance(event, Article.Submitted):
+        values["submitted_at"] = at
+        values["changes_requested_comment"] = None
+        values["blocking_findings"] = sum(
+            1 for f in event.qa_findings if f.get("severity") == "blocking")
+    elif isinstance(event, Article.ChangesRequested):
+        values["changes_requested_comment"] = event.comment
+    elif isinstance(event, Article.PublicationScheduled):
+        values["scheduled_at"] = event.publish_at
+        values["embargo_until"] = event.embargo_until
+    elif isinstance(event, Article.Published):
+        values["scheduled_at"] = None
+        values["embargo_until"] = event.embargo_until
     state = _STATE_AFTER.get(type(event))
     if state is not None:
         values["state"] = state

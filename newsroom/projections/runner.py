@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from newsroom.projections.tables import metadata, positions
+from newsroom.projections.tables import positions
 
 Progress = Callable[[int], None]
 
@@ -24,8 +24,7 @@ Progress = Callable[[int], None]
 class Projection:
     name: str
     topics: Sequence[str]
-    tables: Sequence[Table]
-    apply: Callable[[Connection, Any], None]
+    apply: Callable[[Connection, Any, int], None]
     clear: Callable[[Connection], None]
 
 
@@ -43,7 +42,9 @@ class ProjectionRunner:
         self.batch_size = batch_size
 
     def create_tables(self) -> None:
-        metadata.create_all(self.engine)
+        from newsroom import migrations
+
+        migrations.upgrade(self.engine)
 
     def position(self, name: str) -> int:
         with self.engine.connect() as conn:
@@ -86,7 +87,7 @@ class ProjectionRunner:
             if not notifications:
                 return 0
             for notification in notifications:
-                projection.apply(conn, self.mapper.to_domain_event(notification))
+                projection.apply(conn, self.mapper.to_domain_event(notification), notification.id)
             moved = conn.execute(
                 update(positions)
                 .where(positions.c.projection == projection.name)

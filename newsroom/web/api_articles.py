@@ -16,8 +16,9 @@ from newsroom.application import Saved
 from newsroom.content import language as parse_language
 from newsroom.domain.article import Article
 from newsroom.domain.errors import ValidationFailed
+from newsroom.jsonable import jsonable
 from newsroom.projections.tables import article_summaries
-from newsroom.serialize import article_document, history_document, jsonable
+from newsroom.serialize import article_document, history_document
 from newsroom.timefmt import parse_aware
 from newsroom.web.context import api_actor, newsroom, services
 from newsroom.web.requests import if_match, int_arg, json_body, optional_time, uuid_arg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from newsroom.serialize import jsonable
+from newsroom.jsonable import jsonable
 from newsroom.web.context import api_actor, newsroom
 from newsroom.web.requests import uuid_arg
 

@@ -1,0 +1,66 @@
+"""Full-text search documents: SQLite FTS5, PostgreSQL tsvector (see the migration)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from newsroom.domain.article import Article
+from newsroom.projections.topics import topic
+
+NAME = "article_search"
+TOPICS = tuple(topic(c) for c in (Article.Created, Article.Revised, Article.Corrected))
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _plain(body: str) -> str:
+    return _TAGS.sub(" ", body)
+
+
+def _upsert(conn: Connection, article_id: str, headline: str, body: str) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            "INSERT INTO rm_article_search (id, headline, body, document) "
+            "VALUES (:id, :h, :b, setweight(to_tsvector('simple', :h), 'A') || "
+            "to_tsvector('simple', :b)) ON CONFLICT (id) DO UPDATE SET headline = :h, "
+            "body = :b, document = EXCLUDED.document"
+        ), {"id": article_id, "h": headline, "b": body})
+    else:
+        conn.execute(text("DELETE FROM rm_article_fts WHERE id = :id"), {"id": article_id})
+        conn.execute(text(
+            "INSERT INTO rm_article_fts (id, headline, body) VALUES (:id, :h, :b)"
+        ), {"id": article_id, "h": headline, "b": body})
+
+
+def _current(conn: Connection, article_id: str) -> tuple[str, str]:
+    table = "rm_article_search" if conn.dialect.name == "postgresql" else "rm_article_fts"
+    row = conn.execute(
+        text(f"SELECT headline, body FROM {table} WHERE id = :id"),  # noqa: S608
+        {"id": article_id},
+    ).one()
+    return str(row[0]), str(row[1])
+
+
+def apply(conn: Connection, event: Any, position: int) -> None:
+    article_id = str(event.originator_id)
+    if isinstance(event, Article.Created):
+        _upsert(conn, article_id, event.headline, _plain(event.body))
+        return
+    headline, body = _current(conn, article_id)
+    _upsert(conn, article_id, event.changes.get("headline", headline),
+            _plain(event.changes["body"]) if "body" in event.changes else body)
+
+
+def clear(conn: Connection) -> None:
+    table = "rm_article_search" if conn.dialect.name == "postgresql" else "rm_article_fts"
+    conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+
+
+def fts_query(words: str) -> str:
+    """User words as an FTS5 query of quoted terms (prefix-matched), so no input can
+    be FTS syntax."""
+    terms = re.findall(r"\w+", words)
+    return " ".join(f'"{t}"*' for t in terms)

@@ -1,0 +1,53 @@
+"""The translator's queue: one row per (article, language) with its state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, update
+
+from newsroom.domain.translation import Translation
+from newsroom.projections.tables import translation_queue
+from newsroom.projections.topics import topics_of
+
+NAME = "translation_queue"
+TOPICS = topics_of(Translation)
+
+_STATE_AFTER: dict[type[Any], str] = {
+    Translation.Rerequested: "requested",
+    Translation.MachineTranslated: "machine_translated",
+    Translation.Failed: "failed",
+    Translation.PostEdited: "in_review",
+    Translation.Approved: "approved",
+    Translation.Published: "published",
+}
+
+
+def apply(conn: Connection, event: Any, position: int) -> None:
+    at = event.timestamp
+    if isinstance(event, Translation.Requested):
+        conn.execute(insert(translation_queue).values(
+            id=event.originator_id, article_id=event.article_id, language=event.language,
+            source_language=event.source_language, state="requested",
+            version=event.originator_version, source_version=event.source_version,
+            headline="", requested_at=at, updated_at=at,
+        ))
+        return
+    values: dict[str, Any] = {"version": event.originator_version, "updated_at": at}
+    if isinstance(event, Translation.Rerequested):
+        values.update(source_version=event.source_version, failure_reason=None, requested_at=at)
+    elif isinstance(event, Translation.MachineTranslated):
+        values["headline"] = event.headline
+    elif isinstance(event, Translation.Failed):
+        values["failure_reason"] = event.reason
+    elif isinstance(event, Translation.PostEdited) and "headline" in event.changes:
+        values["headline"] = event.changes["headline"]
+    state = _STATE_AFTER.get(type(event))
+    if state is not None:
+        values["state"] = state
+    conn.execute(update(translation_queue)
+                 .where(translation_queue.c.id == event.originator_id).values(values))
+
+
+def clear(conn: Connection) -> None:
+    conn.execute(delete(translation_queue))
