@@ -9,7 +9,21 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from newsroom.bootstrap import Services
-from newsroom.web import api_articles, api_tokens, api_translations, errors, health
+from newsroom.web import (
+    admin,
+    api_articles,
+    api_tokens,
+    api_translations,
+    audit,
+    auth,
+    desk,
+    editor,
+    errors,
+    health,
+    public,
+    translator,
+    ui,
+)
 
 API_PREFIX = "/api/v1"
 # A 2 MB body, JSON-escaped, fits well inside this; larger requests get 413 early.
@@ -24,7 +38,8 @@ def openapi_document() -> dict[str, Any]:
 
 def create_app(services: Services, test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False,
+                      SECRET_KEY=None)
     if test_config:
         app.config.update(test_config)
     app.extensions["newsroom"] = services
@@ -33,9 +48,13 @@ def create_app(services: Services, test_config: dict[str, Any] | None = None) ->
     app.register_blueprint(api_translations.bp, url_prefix=API_PREFIX)
     app.register_blueprint(api_tokens.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
+    ui.install(app)
+    for screen in (auth, desk, editor, translator, audit, admin, public):
+        app.register_blueprint(screen.bp)
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:
         return jsonify(openapi_document())
 
+    ui.enforce_declared_policies(app)
     return app

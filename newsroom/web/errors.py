@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from newsroom.config import ConfigError
@@ -34,8 +34,34 @@ class ApiError(Exception):
         self.details = details
 
 
+_TITLES = {
+    400: "That request could not be understood",
+    401: "Please log in",
+    403: "You do not have access to this",
+    404: "Nothing here",
+    405: "Not allowed",
+    409: "That is not possible right now",
+    412: "Someone else changed this first",
+    413: "Too large",
+    415: "Unsupported content",
+    422: "Please check what you entered",
+    428: "A version is needed",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz"))
+
+
 def error_response(status: int, code: str, message: str,
                    details: dict[str, Any] | None = None) -> tuple[Response, int]:
+    if not wants_json():
+        # People get a page in the site's layout; never a trace.
+        page = render_template("error.html", status=status,
+                               title=_TITLES.get(status, "Error"), message=message)
+        return Response(page, status=status, mimetype="text/html"), status
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -80,7 +106,10 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException) -> tuple[Response, int]:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(status, code, exc.description or exc.name)
+        message = exc.description or exc.name
+        if status == 500:
+            message = "an internal error occurred; it was logged"
+        return error_response(status, code, message)
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> tuple[Response, int]:

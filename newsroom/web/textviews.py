@@ -1,0 +1,81 @@
+"""Text shown to people: QA highlights at their offsets, diffs, paragraphs.
+
+Everything user-written is escaped here before any markup is added, so templates
+can mark the result safe.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from markupsafe import Markup
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+_TAGS = re.compile(r"<[^>]*>")
+_BLANK = re.compile(r"\n[ \t\u00a0]*\n")
+_BLOCK_END = re.compile(r"</(p|li|h2|h3|blockquote)>|<br\s*/?>", re.IGNORECASE)
+
+
+def highlight(value: str, findings: Sequence[dict[str, Any]], field: str) -> Markup:
+    """The value exactly as stored, escaped, with each finding of ``field`` wrapped in
+    <mark> at its code-point offsets. Overlaps are clipped so marks never nest."""
+    spans = sorted(
+        (int(f["start"]), int(f["end"]), str(f.get("severity", "warning")),
+         str(f.get("message", "")))
+        for f in findings if f.get("field") == field
+        and 0 <= int(f["start"]) < int(f["end"]) <= len(value)
+    )
+    out: list[str] = []
+    cursor = 0
+    for start, end, severity, message in spans:
+        start = max(start, cursor)
+        if start >= end:
+            continue
+        out.append(escape(value[cursor:start]))
+        out.append(f'<mark class="qa-{escape(severity)}" title="{escape(message)}">'
+                   f"{escape(value[start:end])}</mark>")
+        cursor = end
+    out.append(escape(value[cursor:]))
+    return Markup("".join(out))  # noqa: S704 (every piece above is escaped)
+
+
+def plain_text(value: str) -> str:
+    """An HTML or plain body as plain text with paragraphs separated by blank lines."""
+    text = _BLOCK_END.sub("\n\n", value)
+    text = _TAGS.sub("", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def paragraphs(value: str) -> list[str]:
+    return [p.strip() for p in _BLANK.split(plain_text(value).replace("\r\n", "\n"))
+            if p.strip()]
+
+
+def diff_words(old: str, new: str) -> Markup:
+    """Word-level inline diff of two texts: <del> for removed, <ins> for added."""
+    a = _TOKENS.findall(plain_text(old))
+    b = _TOKENS.findall(plain_text(new))
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(escape("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))  # noqa: S704 (every piece above is escaped)
+
+
+def changed_paragraphs(old: str, new: str) -> list[tuple[str, str]]:
+    """(old, new) pairs of paragraphs that differ, for "what changed in the source"."""
+    a, b = paragraphs(old), paragraphs(new)
+    pairs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op != "equal":
+            pairs.append(("\n\n".join(a[i1:i2]), "\n\n".join(b[j1:j2])))
+    return pairs
