@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
@@ -52,6 +54,17 @@ def projections_of() -> list[Projection]:
         for m in (article_list, article_search, translation_queue, audit_trail,
                   publications, user_list)
     ]
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The key that signs flash messages; created once, kept out of the database."""
+    path = settings.secret_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
 
 
 def build(settings: Settings | None = None) -> Services:

@@ -153,3 +153,20 @@ def tokens(sqlite_services: Services, cast: Cast) -> dict[str, str]:
 
 
 SHARED = Path(os.environ.get("NEWSROOM_SHARED_DIR", REPO.parent / "shared"))
+
+
+def ui_login(client: FlaskClient, name: str, password: str = PASSWORD) -> FlaskClient:
+    """Logs a test client in through the real login form; returns it for chaining."""
+    response = client.post("/login", data={"name": name, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def csrf_of(client: FlaskClient) -> str:
+    """The session's CSRF token, read from a page's logout form."""
+    import re
+
+    page = client.get("/welcome").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

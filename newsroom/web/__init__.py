@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 
-from newsroom.bootstrap import Services
+from newsroom.bootstrap import Services, secret_key
 from newsroom.web import (
     admin,
     api_articles,
@@ -39,7 +39,8 @@ def openapi_document() -> dict[str, Any]:
 def create_app(services: Services, test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False,
-                      SECRET_KEY=None)
+                      SECRET_KEY=secret_key(services.settings),
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     if test_config:
         app.config.update(test_config)
     app.extensions["newsroom"] = services

@@ -13,3 +13,9 @@ bp = Blueprint("editor", __name__)
 @requires("article.approve")
 def queue() -> str:
     return render_template("editor/queue.html", articles=[])
+
+
+@bp.get("/search")
+@requires("article.approve")
+def search() -> str:
+    return render_template("editor/queue.html", articles=[])

@@ -85,11 +85,11 @@ def check_csrf() -> None:
         return
     if request.path.startswith("/api/"):
         return  # bearer tokens, not cookies: no ambient authority to forge
+    if request.endpoint == "auth.login":
+        return  # the login form has no session yet; it is throttled and password-checked
     session = current_session()
     sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
     if session is None:
-        if request.endpoint == "auth.login":
-            return  # the login form itself; throttled and password-checked instead
         abort(403)
     if not hmac.compare_digest(sent, session.csrf_token):
         abort(400, description="The form expired or was sent from elsewhere; reload the page.")
