@@ -4,64 +4,21 @@ the README's curl walk-through (submit, QA findings, approve, publish, history).
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from livesupport import LiveServer
 
 from newsroom.demo import HOUSE_ARTICLE_ID, SEED_ARTICLE_ID
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    workdir = tmp_path_factory.mktemp("run")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSROOM_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsroom", "run", "--port", str(port)],
-        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    tokens: dict[str, str] = {}
-    url = f"http://127.0.0.1:{port}"
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 90
-    lines = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        lines.append(line)
-        if match := re.match(r"\s+(\w+)\s+(nr1\.\S+)", line):
-            tokens[match.group(1)] = match.group(2)
-        if line.startswith("Seed article"):
-            break
-        if proc.poll() is not None:
-            break
-    try:
-        assert len(tokens) == 5, "".join(lines)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        yield url, tokens
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+def server(live_server: LiveServer) -> tuple[str, dict[str, str]]:
+    assert len(live_server.tokens) == 5
+    return live_server.url, live_server.tokens
 
 
 def call(url: str, method: str, path: str, token: str, body: Any = None,
