@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from newsroom.domain import workflow as wf
+from newsroom.domain.copying import ContainerCopy
 from newsroom.domain.errors import BlockingFindings, InvalidTransition, ValidationFailed
 
 Findings = list[dict[str, Any]]
@@ -20,7 +21,7 @@ Findings = list[dict[str, Any]]
 CONTENT_FIELDS = ("headline", "body", "dateline", "byline")
 
 
-class Article(Aggregate):
+class Article(ContainerCopy, Aggregate):
     """Aggregate state is kept to JSON-friendly types so snapshots transcode as-is."""
 
     class Event(Aggregate.Event):

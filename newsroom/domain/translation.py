@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from newsroom.domain import workflow as wf
+from newsroom.domain.copying import ContainerCopy
 from newsroom.domain.errors import BlockingFindings, InvalidTransition, ValidationFailed
 
 Findings = list[dict[str, Any]]
@@ -25,7 +26,7 @@ def translation_id(article_id: UUID, language: str) -> UUID:
     return uuid5(_NAMESPACE, f"{article_id}/{language.lower()}")
 
 
-class Translation(Aggregate):
+class Translation(ContainerCopy, Aggregate):
     class Event(Aggregate.Event):
         actor_id: UUID
         role: str

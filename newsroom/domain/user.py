@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from newsroom.domain.copying import ContainerCopy
 from newsroom.domain.errors import NotFound, ValidationFailed
 from newsroom.domain.policy import ROLES
 
@@ -30,7 +31,7 @@ def validate_user_name(name: str) -> str:
     return clean
 
 
-class User(Aggregate):
+class User(ContainerCopy, Aggregate):
     class Event(Aggregate.Event):
         actor_id: UUID
         role: str
