@@ -93,6 +93,8 @@ class TranslationService(ServiceBase):
         role = actor.role_for("translation.record")
         article = self._load(Article, article_id, version=None)
         translation = self._load(Translation, translation_id(article_id, language))
+        # Engine output is input like any other: the body passes the same allowlist.
+        body = content.body(body)
         findings = qa.check_translation(article.headline, article.body, headline, body,
                                         translation.language, unknown_words)
         changed = translation.record_machine_translation(

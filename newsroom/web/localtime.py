@@ -11,8 +11,9 @@ from babel.dates import format_datetime, get_timezone
 _PATTERNS = {
     "fr": "d MMMM y 'à' H 'h' mm zzz",
     "en": "MMMM d, y, h:mm a zzz",
-    "es": "d 'de' MMMM 'de' y, H:mm zzz",
-    "ca": "d MMMM 'de' y, H:mm zzz",
+    # CLDR has no short Toronto zone name in es/ca; the long name reads better than -0500.
+    "es": "d 'de' MMMM 'de' y, H:mm '('zzzz')'",
+    "ca": "d MMMM 'de' y, H:mm '('zzzz')'",
 }
 _PUBLISHED = {"fr": "Publié le {}", "en": "Published {}", "es": "Publicado el {}",
               "ca": "Publicat el {}"}
@@ -30,7 +31,7 @@ def locale_for(language: str, locales: dict[str, str]) -> str:
 
 def local_datetime(value: datetime, language: str, timezone: str,
                    locales: dict[str, str]) -> str:
-    pattern = _PATTERNS.get(primary(language), "medium")
+    pattern = _PATTERNS.get(primary(language), "d MMM y, HH:mm zzzz")
     return str(format_datetime(value, pattern, tzinfo=get_timezone(timezone),
                                locale=locale_for(language, locales)))
 

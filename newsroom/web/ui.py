@@ -126,7 +126,7 @@ def template_globals() -> dict[str, Any]:
 
 def no_store(response: Response) -> Response:
     # Pages carry editorial drafts: keep them out of shared caches.
-    if not request.path.startswith(("/static/", "/news/")):
+    if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
