@@ -1,21 +1,255 @@
-"""Editor screens: the queue of submissions, search, review, publish, correct, retract."""
+"""Editor screens: the queue of submissions, search, and the review page with its
+actions (approve, send back, publish or schedule, correct, retract)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
 
-from newsroom.web.ui import requires
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select, text
+from werkzeug.wrappers import Response
+
+from newsroom.application import HistoryEntry, utcnow
+from newsroom.domain.article import Article
+from newsroom.domain.errors import (
+    BlockingFindings,
+    InvalidTransition,
+    TooLarge,
+    ValidationFailed,
+    VersionConflict,
+)
+from newsroom.domain.policy import Actor
+from newsroom.domain.workflow import STATES
+from newsroom.projections.article_search import fts_query
+from newsroom.projections.tables import article_summaries, users
+from newsroom.web.article_forms import (
+    age,
+    article_uuid,
+    article_view,
+    author_name,
+    changed_fields,
+    errors_of,
+    expected_version,
+    form_fields,
+    form_text,
+    friendly,
+    local_to_utc,
+    versions_of,
+)
+from newsroom.web.context import newsroom, services
+from newsroom.web.textviews import diff_words
+from newsroom.web.ui import local_time, require_actor, requires
 
 bp = Blueprint("editor", __name__)
+SEARCH_LIMIT = 100
+# Every field of every form on the review page, kept when a form is sent back.
+REVIEW_FIELDS = ("override_reason", "comment", "at", "embargo_until", "headline", "body",
+                 "note", "reason")
+Page = tuple[str, int]
+
+
+def _listing(where: Any) -> Any:
+    t = article_summaries
+    return (select(t, users.c.name.label("author"))
+            .select_from(t.outerjoin(users, users.c.id == t.c.author_id)).where(where))
 
 
 @bp.get("/queue")
 @requires("article.approve")
 def queue() -> str:
-    return render_template("editor/queue.html", articles=[])
+    for name in ("article_list", "user_list"):
+        services().projections.catch_up(name)
+    t = article_summaries
+    query = _listing(t.c.state == "submitted").order_by(t.c.submitted_at.asc(), t.c.id)
+    with services().engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    now = utcnow()
+    items = [{**row, "age": age(row["submitted_at"] or row["updated_at"], now)} for row in rows]
+    return render_template("editor/queue.html", articles=items)
+
+
+def _matching_ids(words: str) -> list[UUID]:
+    """Best matches first: FTS5 on SQLite (diacritics folded), tsvector on PostgreSQL."""
+    with services().engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(text(
+                "SELECT id FROM rm_article_search, websearch_to_tsquery('simple', :q) query "
+                "WHERE document @@ query ORDER BY ts_rank(document, query) DESC LIMIT :n"
+            ), {"q": words, "n": SEARCH_LIMIT}).all()
+        else:
+            match = fts_query(words)
+            if not match:
+                return []
+            rows = conn.execute(text(
+                "SELECT id FROM rm_article_fts WHERE rm_article_fts MATCH :q "
+                "ORDER BY rank LIMIT :n"
+            ), {"q": match, "n": SEARCH_LIMIT}).all()
+    return [UUID(str(row[0])) for row in rows]
 
 
 @bp.get("/search")
 @requires("article.approve")
 def search() -> str:
-    return render_template("editor/queue.html", articles=[])
+    words = request.args.get("q", "").strip()[:200]
+    state = request.args.get("state", "")
+    state = state if state in STATES else ""
+    language = request.args.get("language", "").strip()[:35]
+    results: list[Any] = []
+    if words:
+        for name in ("article_list", "article_search", "user_list"):
+            services().projections.catch_up(name)
+        ids = _matching_ids(words)
+        t = article_summaries
+        query = _listing(t.c.id.in_(ids))
+        if state:
+            query = query.where(t.c.state == state)
+        if language:
+            query = query.where(t.c.language == language)
+        with services().engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        rank = {aid: i for i, aid in enumerate(ids)}
+        results = sorted(rows, key=lambda r: rank[r["id"]])
+    return render_template("editor/search.html", q=words, state=state, language=language,
+                           states=STATES, results=results)
+
+
+def _review_base(article: Article, history: Sequence[HistoryEntry]) -> tuple[int, str]:
+    """What the submission is compared with: the last approved version, else the
+    previous submission, else the first version."""
+    approved = versions_of(history, "ArticleApproved")
+    if approved:
+        return approved[-1], "the last approved version"
+    submitted = versions_of(history, "ArticleSubmitted")
+    earlier = submitted[:-1] if article.state == "submitted" else submitted
+    if earlier:
+        return earlier[-1], "the previous submission"
+    return 1, "the first version"
+
+
+def _review_page(actor: Actor, aid: UUID, *, errors: dict[str, str] | None = None,
+                 values: dict[str, str] | None = None,
+                 blocking: list[dict[str, Any]] | None = None, status: int = 200) -> Page:
+    article = newsroom().get_article(actor, aid)
+    history = newsroom().history(actor, aid)
+    base_version, base_label = _review_base(article, history)
+    base = (article if base_version >= article.version
+            else newsroom().get_article(actor, aid, version=base_version))
+    changed = any(getattr(base, f) != getattr(article, f) for f in ("headline", "body"))
+    return render_template(
+        "editor/review.html", article=article, author=author_name(article.author_id),
+        view=article_view(article, history), base_version=base_version, base_label=base_label,
+        changed=changed, diffs=[(f, diff_words(getattr(base, f), getattr(article, f)))
+                                for f in ("headline", "body")],
+        allowed=article.allowed_actions(), errors=errors or {},
+        form={"headline": article.headline, "body": article.body, **(values or {})},
+        blocking=blocking if blocking is not None else article.blocking_findings(),
+    ), status
+
+
+@bp.get("/articles/<article_id>/review")
+@requires("article.approve")
+def review(article_id: str) -> Page:
+    return _review_page(require_actor(), article_uuid(article_id))
+
+
+Command = Callable[[Actor, Article, int], str]
+
+
+def _act(article_id: str, command: Command) -> Page | Response:
+    """Runs one review action; on a refusal the review page comes back with the
+    message next to the field and everything typed still in the forms."""
+    actor = require_actor()
+    aid = article_uuid(article_id)
+    article = newsroom().get_article(actor, aid)
+    values = {k: form_text(k) for k in REVIEW_FIELDS if k in request.form}
+    try:
+        message = command(actor, article, expected_version())
+    except (ValidationFailed, TooLarge) as exc:
+        status, errors = errors_of(exc)
+        return _review_page(actor, aid, errors=errors, values=values, status=status)
+    except BlockingFindings as exc:
+        return _review_page(actor, aid, values=values, blocking=exc.findings, status=409, errors={
+            "override_reason": f"{len(exc.findings)} blocking QA finding(s) stand: give a "
+                               "reason to approve over them, or send the article back."})
+    except InvalidTransition as exc:
+        return _review_page(actor, aid, values=values, errors={"_form": friendly(exc)},
+                            status=409)
+    except VersionConflict:
+        return _review_page(actor, aid, values=values, status=409, errors={"_form": (
+            "The article changed since you opened this page. Check the current text "
+            "below, then try again.")})
+    flash(message)
+    return redirect(url_for("editor.review", article_id=aid))
+
+
+@bp.post("/articles/<article_id>/approve")
+@requires("article.approve")
+def approve(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        reason = form_text("override_reason").strip() or None
+        newsroom().approve(actor, article.id, reason, expected_version=version)
+        standing = len(article.blocking_findings())
+        if standing:
+            return f"Approved over {standing} blocking finding(s); your reason is on record."
+        return "Approved. It can be published now."
+
+    return _act(article_id, command)
+
+
+@bp.post("/articles/<article_id>/request-changes")
+@requires("article.request_changes")
+def request_changes(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        newsroom().request_changes(actor, article.id, form_text("comment"), version)
+        return "Sent back to the author with your comment."
+
+    return _act(article_id, command)
+
+
+@bp.post("/articles/<article_id>/publish")
+@requires("article.publish")
+def publish(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        zone = services().settings.timezone
+        embargo = local_to_utc("embargo_until", form_text("embargo_until"), zone)
+        at = None
+        if request.form.get("when") == "schedule":
+            at = local_to_utc("at", form_text("at"), zone)
+            if at is None:
+                raise ValidationFailed("at", "give the date and time to publish at")
+            if at <= utcnow():
+                raise ValidationFailed("at", "that time has passed; use Publish now instead")
+        newsroom().publish(actor, article.id, at=at, embargo_until=embargo,
+                           expected_version=version)
+        held = (f" Held from readers and partners until {local_time(embargo)} ({zone})."
+                if embargo else "")
+        if at is not None:
+            return f"Scheduled for {local_time(at)} ({zone}).{held}"
+        return f"Published.{held}"
+
+    return _act(article_id, command)
+
+
+@bp.post("/articles/<article_id>/correct")
+@requires("article.correct")
+def correct(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        sent = form_fields([f for f in ("headline", "body") if f in request.form])
+        changes = changed_fields(sent, article)
+        saved = newsroom().correct(actor, article.id, changes, form_text("note"), version)
+        revision = newsroom().get_article(actor, article.id, version=saved.version).revision
+        return f"Correction published as revision {revision}, with its public note."
+
+    return _act(article_id, command)
+
+
+@bp.post("/articles/<article_id>/retract")
+@requires("article.retract")
+def retract(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        newsroom().retract(actor, article.id, form_text("reason"), version)
+        return "Retracted. The reason is on record."
+
+    return _act(article_id, command)
