@@ -70,7 +70,12 @@ class ArticleService(ServiceBase):
 
         def change(article: Article) -> None:
             role = role_to_revise(actor, author_id=article.author_id, state=article.state)
-            article.revise(clean, actor_id=actor.user_id, role=role)
+            findings = None
+            if article.state == wf.SUBMITTED:
+                findings = [f.to_dict() for f in qa.check_article(
+                    clean.get("headline", article.headline), clean.get("body", article.body),
+                    article.language)]
+            article.revise(clean, actor_id=actor.user_id, role=role, qa_findings=findings)
 
         return self._command(Article, article_id, expected_version, change)
 

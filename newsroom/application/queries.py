@@ -82,10 +82,12 @@ class QueryService(ServiceBase):
             found[language] = self._load(Translation, tid, version)
         return found
 
-    def get_translation(self, actor: Actor, article_id: UUID, language: str) -> Translation:
+    def get_translation(self, actor: Actor, article_id: UUID, language: str,
+                        version: int | None = None) -> Translation:
         actor.role_for("translation.read")
         self._load(Article, article_id)
-        return self._load(Translation, translation_id(article_id, content.language(language)))
+        return self._load(Translation, translation_id(article_id, content.language(language)),
+                          version)
 
     def history(self, actor: Actor, article_id: UUID) -> list[HistoryEntry]:
         actor.role_for("article.history")

@@ -40,6 +40,8 @@ class Article(ContainerCopy, Aggregate):
 
     class Revised(Event):
         changes: dict[str, str]
+        # QA of the revised text when it is under review; None for drafts.
+        qa_findings: Findings | None
 
     class Submitted(Event):
         qa_findings: Findings
@@ -148,13 +150,18 @@ class Article(ContainerCopy, Aggregate):
         if action not in self.allowed_actions():
             raise InvalidTransition(action, self.state, self.allowed_actions())
 
-    def revise(self, changes: dict[str, str], *, actor_id: UUID, role: str) -> None:
+    def revise(self, changes: dict[str, str], *, actor_id: UUID, role: str,
+               qa_findings: Findings | None = None) -> None:
+        """``qa_findings`` re-checks a submitted text, so approval is judged on what
+        the editor will approve, not on what was first submitted."""
         self._require("revise")
         real = self._real_changes(changes)
         if "headline" in real and not real["headline"].strip():
             raise ValidationFailed("headline", "must not be empty")
         if real:
-            self.trigger_event(self.Revised, changes=real, actor_id=actor_id, role=role)
+            findings = qa_findings if self.state == wf.SUBMITTED else None
+            self.trigger_event(self.Revised, changes=real, qa_findings=findings,
+                               actor_id=actor_id, role=role)
 
     def submit(self, qa_findings: Findings, *, actor_id: UUID, role: str) -> None:
         self._require("submit")
@@ -286,6 +293,8 @@ class Article(ContainerCopy, Aggregate):
             for key, value in event.changes.items():
                 setattr(self, key, value)
             self.content_version = event.originator_version
+            if event.qa_findings is not None:
+                self.qa_findings = event.qa_findings
         elif isinstance(event, Article.Submitted):
             self.state = wf.SUBMITTED
             self.qa_findings = event.qa_findings

@@ -52,6 +52,9 @@ def apply(conn: Connection, event: Any, position: int) -> None:
             values["search_headline"] = event.changes["headline"].casefold()
         if "body" in event.changes:
             values["search_body"] = folded_text(event.changes["body"])
+        if isinstance(event, Article.Revised) and event.qa_findings is not None:
+            values["blocking_findings"] = sum(
+                1 for f in event.qa_findings if f.get("severity") == "blocking")
     elif isinstance(event, Article.Submitted):
         values["submitted_at"] = at
         values["changes_requested_comment"] = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, text
 
@@ -20,14 +22,22 @@ def _plain(body: str) -> str:
     return _TAGS.sub(" ", body)
 
 
+def fold(words: str) -> str:
+    """Lower case without diacritics ("Corée" -> "coree"), done in Python so
+    PostgreSQL needs no unaccent extension; SQLite's FTS5 tokenizer does the same."""
+    decomposed = unicodedata.normalize("NFKD", words.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _upsert(conn: Connection, article_id: str, headline: str, body: str) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text(
             "INSERT INTO rm_article_search (id, headline, body, document) "
-            "VALUES (:id, :h, :b, setweight(to_tsvector('simple', :h), 'A') || "
-            "to_tsvector('simple', :b)) ON CONFLICT (id) DO UPDATE SET headline = :h, "
+            "VALUES (:id, :h, :b, setweight(to_tsvector('simple', :fh), 'A') || "
+            "to_tsvector('simple', :fb)) ON CONFLICT (id) DO UPDATE SET headline = :h, "
             "body = :b, document = EXCLUDED.document"
-        ), {"id": article_id, "h": headline, "b": body})
+        ), {"id": article_id, "h": headline, "b": body, "fh": fold(headline),
+            "fb": fold(body)})
     else:
         conn.execute(text("DELETE FROM rm_article_fts WHERE id = :id"), {"id": article_id})
         conn.execute(text(
@@ -64,3 +74,21 @@ def fts_query(words: str) -> str:
     be FTS syntax."""
     terms = re.findall(r"\w+", words)
     return " ".join(f'"{t}"*' for t in terms)
+
+
+def matching_ids(conn: Connection, words: str, limit: int) -> list[UUID]:
+    """Article ids whose headline or body match the words, best matches first."""
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(text(
+            "SELECT id FROM rm_article_search, websearch_to_tsquery('simple', :q) query "
+            "WHERE document @@ query ORDER BY ts_rank(document, query) DESC LIMIT :n"
+        ), {"q": fold(words), "n": limit}).all()
+    else:
+        match = fts_query(words)
+        if not match:
+            return []
+        rows = conn.execute(text(
+            "SELECT id FROM rm_article_fts WHERE rm_article_fts MATCH :q "
+            "ORDER BY rank LIMIT :n"
+        ), {"q": match, "n": limit}).all()
+    return [UUID(str(row[0])) for row in rows]

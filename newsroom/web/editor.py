@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select, text
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from newsroom.application import HistoryEntry, utcnow
@@ -22,7 +22,7 @@ from newsroom.domain.errors import (
 )
 from newsroom.domain.policy import Actor
 from newsroom.domain.workflow import STATES
-from newsroom.projections.article_search import fts_query
+from newsroom.projections.article_search import matching_ids
 from newsroom.projections.tables import article_summaries, users
 from newsroom.web.article_forms import (
     age,
@@ -71,22 +71,8 @@ def queue() -> str:
 
 
 def _matching_ids(words: str) -> list[UUID]:
-    """Best matches first: FTS5 on SQLite (diacritics folded), tsvector on PostgreSQL."""
     with services().engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            rows = conn.execute(text(
-                "SELECT id FROM rm_article_search, websearch_to_tsquery('simple', :q) query "
-                "WHERE document @@ query ORDER BY ts_rank(document, query) DESC LIMIT :n"
-            ), {"q": words, "n": SEARCH_LIMIT}).all()
-        else:
-            match = fts_query(words)
-            if not match:
-                return []
-            rows = conn.execute(text(
-                "SELECT id FROM rm_article_fts WHERE rm_article_fts MATCH :q "
-                "ORDER BY rank LIMIT :n"
-            ), {"q": match, "n": SEARCH_LIMIT}).all()
-    return [UUID(str(row[0])) for row in rows]
+        return matching_ids(conn, words, SEARCH_LIMIT)
 
 
 @bp.get("/search")

@@ -36,10 +36,10 @@ def requested_format() -> str | None:
 
 def export_links() -> dict[str, str]:
     """This page's URL with format=json / format=csv, keeping its other parameters."""
-    args = {k: v for k, v in request.args.items() if k != "format"}
-    view_args = dict(request.view_args or {})
+    values: dict[str, Any] = dict(request.view_args or {})
+    values.update((k, v) for k, v in request.args.items() if k != "format")
     endpoint = request.endpoint or ""
-    return {fmt: url_for(endpoint, **view_args, **args, format=fmt) for fmt in FORMATS}
+    return {fmt: url_for(endpoint, **{**values, "format": fmt}) for fmt in FORMATS}
 
 
 def csv_cell(value: Any) -> str:

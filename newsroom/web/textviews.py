@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from markupsafe import Markup
+
+from newsroom.content import is_html
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _TAGS = re.compile(r"<[^>]*>")
@@ -46,7 +48,7 @@ def highlight(value: str, findings: Sequence[dict[str, Any]], field: str) -> Mar
 def plain_text(value: str) -> str:
     """An HTML or plain body as plain text with paragraphs separated by blank lines."""
     text = _BLOCK_END.sub("\n\n", value)
-    text = _TAGS.sub("", text)
+    text = unescape(_TAGS.sub("", text)) if is_html(value) else text
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
