@@ -4,8 +4,12 @@ command works in an empty directory and creates the stores on first use."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -76,6 +80,7 @@ def run(host: str, port: int, no_demo: bool) -> None:
         demo.seed(services.app)
     services.projections.catch_up()
     app = create_app(services)
+    background = _start_background_processes()
     url = f"http://{host}:{port}"
     click.echo(f"Newsroom is serving at {url}/  (API: {url}/api/v1, spec: {url}/api/openapi.json)")
     if not no_demo:
@@ -85,7 +90,71 @@ def run(host: str, port: int, no_demo: bool) -> None:
             click.echo(f"  {user.name:<11} {token}")
         click.echo(f"Seed article (draft): {url}/api/v1/articles/{demo.SEED_ARTICLE_ID}")
     sys.stdout.flush()
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        _stop_background_processes(background)
+
+
+def _start_background_processes() -> list[subprocess.Popen[bytes]]:
+    """The dispatcher and one worker, as child processes: the web process itself
+    never talks to the broker."""
+    command = [sys.executable, "-m", "newsroom"]
+    return [
+        subprocess.Popen([*command, "dispatcher"]),  # noqa: S603 (our own interpreter)
+        subprocess.Popen([*command, "worker", "--concurrency", "1"]),  # noqa: S603
+    ]
+
+
+def _stop_background_processes(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@main.command()
+@click.option("--concurrency", "-c", default=2, show_default=True, type=int,
+              help="Worker processes.")
+@click.option("--queues", "-Q", default="translation,syndication", show_default=True)
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, queues: str, loglevel: str) -> None:
+    """Run a Celery worker for translation and syndication tasks."""
+    from workers.celery_app import app as celery_app
+
+    services = _services()  # creates or migrates the stores once, before forking
+    services.close()
+    celery_app.worker_main([
+        "worker", f"--concurrency={concurrency}", f"--queues={queues}",
+        f"--loglevel={loglevel}", "--without-gossip", "--without-mingle",
+        "--hostname=newsroom-%h-" + str(os.getpid()),
+    ])
+
+
+@main.command()
+@click.option("--poll-interval", default=0.2, show_default=True, type=float)
+@click.option("--reconcile-interval", default=30.0, show_default=True, type=float)
+@click.option("--reconcile-after", default=60.0, show_default=True, type=float,
+              help="Seconds a translation may stay requested before it is re-enqueued.")
+def dispatcher(poll_interval: float, reconcile_interval: float, reconcile_after: float) -> None:
+    """Follow the event log and enqueue background work (and reconcile lost work)."""
+    from workers.celery_app import app as celery_app
+    from workers.dispatcher import Dispatcher, celery_sender
+
+    services = _services()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo("dispatcher: following the event log")
+    try:
+        Dispatcher(services, celery_sender(celery_app),
+                   reconcile_after=timedelta(seconds=reconcile_after)).run(
+            stop, poll_interval=poll_interval, reconcile_interval=reconcile_interval)
+    finally:
+        services.close()
 
 
 @main.group()

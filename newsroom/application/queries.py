@@ -89,6 +89,11 @@ class QueryService(ServiceBase):
         return self._load(Translation, translation_id(article_id, content.language(language)),
                           version)
 
+    def get_translation_by_id(self, actor: Actor, translation_id: UUID) -> Translation:
+        """For workers, whose tasks carry ids only."""
+        actor.role_for("translation.read")
+        return self._load(Translation, translation_id)
+
     def history(self, actor: Actor, article_id: UUID) -> list[HistoryEntry]:
         actor.role_for("article.history")
         article = self._load(Article, article_id)

@@ -42,6 +42,9 @@ class Translation(ContainerCopy, Aggregate):
 
     class Rerequested(Event):
         source_version: int
+        # The source version the current text was made from, when there is a text to
+        # re-sync (None after a failure): the worker re-translates only what changed.
+        resync_from: int | None
 
     class MachineTranslated(Event):
         headline: str
@@ -99,6 +102,7 @@ class Translation(ContainerCopy, Aggregate):
         self.route: list[str] = []
         self.duration_ms: int | None = None
         self.failure_reason: str | None = None
+        self.resync_from: int | None = None
         self.qa_findings: Findings = []
         self.revision = 0
         self.first_published_at: datetime | None = None
@@ -139,8 +143,13 @@ class Translation(ContainerCopy, Aggregate):
     def rerequest(self, source_version: int, *, actor_id: UUID, role: str) -> None:
         if self.state != wf.T_REQUESTED:
             self._require("retranslate")
+        has_text = self.state not in (wf.T_REQUESTED, wf.T_FAILED) and bool(self.body)
         self.trigger_event(
-            self.Rerequested, source_version=source_version, actor_id=actor_id, role=role
+            self.Rerequested,
+            source_version=source_version,
+            resync_from=self.source_version if has_text else None,
+            actor_id=actor_id,
+            role=role,
         )
 
     def record_machine_translation(
@@ -233,6 +242,7 @@ class Translation(ContainerCopy, Aggregate):
             self.state = wf.T_REQUESTED
             self.source_version = event.source_version
             self.failure_reason = None
+            self.resync_from = event.resync_from
         elif isinstance(event, Translation.MachineTranslated):
             self.state = wf.T_MACHINE_TRANSLATED
             self.headline = event.headline

@@ -341,7 +341,7 @@ def test_auditor_commands_cover_the_application_surface() -> None:
     queries = {
         "get_user", "find_user", "actor_for", "login", "authenticate_token", "get_article",
         "translations_of", "get_translation", "history", "iter_article_ids",
-        "authorize_revision", "authorize_submission",
+        "authorize_revision", "authorize_submission", "get_translation_by_id",
     }
     public = {
         name for name in set(dir(Newsroom)) - set(dir(Application))

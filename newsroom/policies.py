@@ -1,0 +1,57 @@
+"""Which events cause background work: the dispatcher's table, pure data.
+
+Each rule turns one event into one unit of work with a deterministic id derived
+from the event (its stream and version), so enqueuing the same event twice — after
+a dispatcher crash between enqueue and saving its position — names the same work,
+and the task's own idempotency absorbs the duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from newsroom.domain.translation import Translation
+from newsroom.projections.topics import topic
+
+TRANSLATION_QUEUE = "translation"
+SYNDICATION_QUEUE = "syndication"
+
+_WORK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:newsroom:work")
+
+
+@dataclass(frozen=True)
+class Work:
+    """A task to enqueue: Celery task name, queue, arguments (ids only), task id."""
+
+    task: str
+    queue: str
+    args: tuple[str | int, ...]
+    task_id: str
+
+
+def work_id(originator_id: UUID, version: int, task: str) -> str:
+    return str(uuid5(_WORK_NAMESPACE, f"{task}/{originator_id}/{version}"))
+
+
+def _translate(event: Any) -> Work:
+    task = "newsroom.translate"
+    return Work(
+        task=task,
+        queue=TRANSLATION_QUEUE,
+        args=(str(event.originator_id), int(event.source_version)),
+        task_id=work_id(event.originator_id, event.originator_version, task),
+    )
+
+
+RULES: dict[str, Callable[[Any], Work]] = {
+    topic(Translation.Requested): _translate,
+    topic(Translation.Rerequested): _translate,
+}
+
+
+def work_for(event: Any) -> Work | None:
+    rule = RULES.get(topic(type(event)))
+    return rule(event) if rule else None

@@ -1,0 +1,51 @@
+"""Celery settings from our Settings, as plain data (no Celery import here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsroom.config import Settings
+from newsroom.policies import SYNDICATION_QUEUE, TRANSLATION_QUEUE
+
+# A task whose worker vanished is handed out again after this long on Redis. Short,
+# so a lost translation comes back in seconds; longer than any one translation, so a
+# running task is not handed out twice (and if it were, tasks are idempotent).
+REDIS_VISIBILITY_TIMEOUT = 30
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    broker = settings.broker_url
+    options: dict[str, Any] = {}
+    if broker.startswith(("redis://", "rediss://")):
+        options = {
+            "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+            # Restore unacked messages of dead workers promptly, a few at a time.
+            "unacked_restore_limit": 100,
+            "socket_connect_timeout": 5,
+            "socket_timeout": 10,
+            "retry_on_timeout": True,
+        }
+    elif broker.startswith("sqla+"):
+        options = {"polling_interval": 0.2}
+    return {
+        "broker_url": broker,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": options,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_ignore_result": True,
+        "task_default_queue": TRANSLATION_QUEUE,
+        "task_queues": None,
+        "task_create_missing_queues": True,
+        "task_routes": {
+            "newsroom.translate": {"queue": TRANSLATION_QUEUE},
+            "newsroom.syndicate": {"queue": SYNDICATION_QUEUE},
+        },
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": False,
+        "timezone": "UTC",
+        "enable_utc": True,
+    }

@@ -1,0 +1,114 @@
+"""The dispatcher: follows the notification log (the outbox) from a saved position
+and enqueues the work the policy table names; and the reconciler, which re-enqueues
+translations requested long ago that never got a result (a broker that lost its
+queue, or a transport that stranded an unacknowledged message).
+
+Delivery is at-least-once: the position is saved after the batch is enqueued, so a
+crash in between enqueues the batch again, under the same deterministic task ids,
+and the idempotent tasks absorb the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import insert, select, update
+
+from newsroom.bootstrap import Services
+from newsroom.policies import RULES, TRANSLATION_QUEUE, Work, work_for
+from newsroom.projections.tables import positions, translation_queue
+
+log = logging.getLogger(__name__)
+
+POSITION_NAME = "dispatcher"
+Send = Callable[[Work], None]
+
+
+class Dispatcher:
+    def __init__(self, services: Services, send: Send, *, batch_size: int = 100,
+                 reconcile_after: timedelta = timedelta(seconds=60)) -> None:
+        self.services = services
+        self.send = send
+        self.batch_size = batch_size
+        self.reconcile_after = reconcile_after
+        self.topics = list(RULES)
+
+    def position(self) -> int:
+        with self.services.engine.begin() as conn:
+            value = conn.execute(select(positions.c.position)
+                                 .where(positions.c.projection == POSITION_NAME)).scalar()
+            if value is None:
+                conn.execute(insert(positions).values(projection=POSITION_NAME, position=0))
+                return 0
+            return int(value)
+
+    def save_position(self, position: int) -> None:
+        with self.services.engine.begin() as conn:
+            conn.execute(update(positions).where(positions.c.projection == POSITION_NAME)
+                         .values(position=position))
+
+    def dispatch_once(self) -> int:
+        """Enqueues the work of the next batch of events; returns how many events."""
+        app = self.services.app
+        start = self.position()
+        notifications = app.recorder.select_notifications(
+            start=start, limit=self.batch_size, topics=self.topics, inclusive_of_start=False)
+        for notification in notifications:
+            work = work_for(app.mapper.to_domain_event(notification))
+            if work is not None:
+                self.send(work)
+        if notifications:
+            self.save_position(notifications[-1].id)
+        return len(notifications)
+
+    def reconcile_once(self, now: datetime | None = None) -> int:
+        """Re-enqueues translations still `requested` after `reconcile_after`."""
+        self.services.projections.catch_up("translation_queue")
+        cutoff = (now or datetime.now(UTC)) - self.reconcile_after
+        table = translation_queue
+        with self.services.engine.connect() as conn:
+            rows = conn.execute(select(table.c.id, table.c.source_version).where(
+                table.c.state == "requested", table.c.requested_at < _naive_if_sqlite(
+                    conn.dialect.name, cutoff))).all()
+        for row in rows:
+            # A fresh id: the original message may be stranded under the old one.
+            self.send(Work(task="newsroom.translate", queue=TRANSLATION_QUEUE,
+                           args=(str(row[0]), int(row[1])), task_id=f"reconcile-{uuid4()}"))
+        if rows:
+            log.info("reconciler re-enqueued %d translation(s)", len(rows))
+        return len(rows)
+
+    def run(self, stop: threading.Event, *, poll_interval: float = 0.2,
+            reconcile_interval: float = 30.0) -> None:
+        last_reconcile = time.monotonic()
+        while not stop.is_set():
+            try:
+                moved = self.dispatch_once()
+                if time.monotonic() - last_reconcile >= reconcile_interval:
+                    self.reconcile_once()
+                    last_reconcile = time.monotonic()
+            except Exception:  # keep following the log whatever one batch did
+                log.exception("dispatcher batch failed; retrying")
+                moved = 0
+                stop.wait(1.0)
+            if not moved:
+                stop.wait(poll_interval)
+
+
+def _naive_if_sqlite(dialect: str, value: datetime) -> datetime:
+    # SQLite stores our UTC datetimes without zone; compare like with like.
+    return value.replace(tzinfo=None) if dialect == "sqlite" else value
+
+
+def celery_sender(celery_app: Any) -> Send:
+    def send(work: Work) -> None:
+        celery_app.send_task(work.task, args=list(work.args), task_id=work.task_id,
+                             queue=work.queue)
+
+    return send
