@@ -298,6 +298,7 @@ class Article(ContainerCopy, Aggregate):
         elif isinstance(event, Article.Submitted):
             self.state = wf.SUBMITTED
             self.qa_findings = event.qa_findings
+            self.changes_requested_comment = None
         elif isinstance(event, Article.ChangesRequested):
             self.state = wf.DRAFT
             self.changes_requested_comment = event.comment

@@ -122,12 +122,13 @@ def _review_page(actor: Actor, aid: UUID, *, errors: dict[str, str] | None = Non
     base_version, base_label = _review_base(article, history)
     base = (article if base_version >= article.version
             else newsroom().get_article(actor, aid, version=base_version))
-    changed = any(getattr(base, f) != getattr(article, f) for f in ("headline", "body"))
+    fields = ("headline", "body", "dateline", "byline")
+    changed = any(getattr(base, f) != getattr(article, f) for f in fields)
     return render_template(
         "editor/review.html", article=article, author=author_name(article.author_id),
         view=article_view(article, history), base_version=base_version, base_label=base_label,
         changed=changed, diffs=[(f, diff_words(getattr(base, f), getattr(article, f)))
-                                for f in ("headline", "body")],
+                                for f in fields if getattr(base, f) != getattr(article, f)],
         allowed=article.allowed_actions(), errors=errors or {},
         form={"headline": article.headline, "body": article.body, **(values or {})},
         blocking=blocking if blocking is not None else article.blocking_findings(),
