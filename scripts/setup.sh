@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   python3-venv
   apertium transfuse apertium-fr-es apertium-eng-spa apertium-fra-cat apertium-eng-cat
+  # Apertium's HTTP server, for the test that speaks to a real APy.
+  apertium-apy
   # Headless browser for the end-to-end tests (driven by Playwright's Python package,
   # which never downloads a browser of its own here).
   chromium fonts-dejavu-core

@@ -21,19 +21,17 @@ def services() -> Services:
             _state.clear()
             _state["pid"] = os.getpid()
             _state["services"] = build(Settings.from_env())
-            _state["engines"] = {}
+            _state["engines"] = None
         return _state["services"]  # type: ignore[no-any-return]
 
 
 def engine(source: str, target: str) -> Any:
-    """A warm engine for the pair, kept for the life of the process."""
-    from workers.engines import engine_for
+    """A warm engine for the pair. One registry per process, so pairs that share a
+    stage (fr-es for fr→es and the fr→en pivot) share one warm pipeline."""
+    from workers.engines import EngineRegistry
 
     settings = services().settings
     with _lock:
-        engines: dict[tuple[str, str], Any] = _state["engines"]
-        key = (source, target)
-        if key not in engines:
-            engines[key] = engine_for(source, target, settings.translation_engine,
-                                      dict(os.environ))
-        return engines[key]
+        if _state["engines"] is None:
+            _state["engines"] = EngineRegistry(settings.translation_engine, dict(os.environ))
+        return _state["engines"].engine_for(source, target)
