@@ -123,10 +123,11 @@ def _stop_background_processes(processes: list[subprocess.Popen[bytes]]) -> None
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(concurrency: int, queues: str, loglevel: str) -> None:
     """Run a Celery worker for translation and syndication tasks."""
-    from workers.celery_app import app as celery_app
+    from workers.celery_app import make_app
 
     services = _services()  # creates or migrates the stores once, before forking
     services.close()
+    celery_app = make_app(services.settings)
     celery_app.worker_main([
         "worker", f"--concurrency={concurrency}", f"--queues={queues}",
         f"--loglevel={loglevel}", "--without-gossip", "--without-mingle",
@@ -141,10 +142,11 @@ def worker(concurrency: int, queues: str, loglevel: str) -> None:
               help="Seconds a translation may stay requested before it is re-enqueued.")
 def dispatcher(poll_interval: float, reconcile_interval: float, reconcile_after: float) -> None:
     """Follow the event log and enqueue background work (and reconcile lost work)."""
-    from workers.celery_app import app as celery_app
+    from workers.celery_app import make_app
     from workers.dispatcher import Dispatcher, celery_sender
 
     services = _services()
+    celery_app = make_app(services.settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_LOCALES = "fr=fr_CA,en=en_CA,es=es_ES,ca=ca_ES"
@@ -17,6 +18,22 @@ class ConfigError(ValueError):
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "y", "yes", "true", "on"}
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(env: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
+    text = env.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number, got {text!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name}: must not be negative")
+    return value
 
 
 def parse_locales(text: str) -> dict[str, str]:
@@ -42,6 +59,10 @@ class Settings:
     webhook_allow_insecure: bool
     create_tables: bool
     token_days: int = 30
+    # Transient engine errors are retried this many times, with exponential backoff
+    # starting at `translation_backoff` seconds, before the translation is `failed`.
+    translation_max_retries: int = 6
+    translation_backoff: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -81,5 +102,7 @@ class Settings:
             webhook_allow_insecure=_flag(env.get("NEWSROOM_WEBHOOK_ALLOW_INSECURE")),
             # Processes started together on PostgreSQL must not all run DDL (DESIGN §7).
             create_tables=env.get("CREATE_TABLE", "y").strip().lower() not in {"n", "no", "0"},
-            token_days=int(env.get("NEWSROOM_TOKEN_DAYS", "30")),
+            token_days=_number(env, "NEWSROOM_TOKEN_DAYS", 30, int),
+            translation_max_retries=_number(env, "NEWSROOM_TRANSLATION_MAX_RETRIES", 6, int),
+            translation_backoff=_number(env, "NEWSROOM_TRANSLATION_BACKOFF", 2.0, float),
         )

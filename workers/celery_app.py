@@ -9,6 +9,12 @@ from newsroom.config import Settings
 from workers import translation
 from workers.celery_config import celery_config
 
-app = Celery("newsroom")
-app.config_from_object(celery_config(Settings.from_env()))
-translation.register(app)
+
+def make_app(settings: Settings) -> Celery:
+    celery = Celery("newsroom")
+    celery.config_from_object(celery_config(settings))
+    translation.register(celery)
+    return celery
+
+
+app = make_app(Settings.from_env())

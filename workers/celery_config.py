@@ -25,8 +25,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "socket_timeout": 10,
             "retry_on_timeout": True,
         }
-    elif broker.startswith("sqla+"):
-        options = {"polling_interval": 0.2}
+    elif broker.startswith("sqla+sqlite"):
+        # kombu hands these to SQLAlchemy's create_engine: wait on a busy SQLite file
+        # instead of failing, since web, dispatcher and workers share it.
+        options = {"connect_args": {"timeout": 30}}
     return {
         "broker_url": broker,
         "broker_connection_retry_on_startup": True,

@@ -26,15 +26,13 @@ from workers.resync import resync
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 6
-BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n")
 
 
-def backoff(retries: int, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^n)]."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** retries))
+def backoff(retries: int, rng: random.Random | None = None, base: float = 2.0) -> float:
+    """Exponential backoff with jitter: uniform in [c/2, c], c = min(cap, base * 2^n)."""
+    ceiling = min(BACKOFF_CAP, base * (2 ** retries))
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
@@ -82,6 +80,7 @@ def produce(engine: Any, source: str, target: str, headline: str, body: str,
 def translate(task: Task, translation_id: str, source_version: int) -> str:
     from workers.engines import PermanentEngineError, TransientEngineError
 
+    settings = runtime.services().settings
     app = runtime.services().app
     try:
         translation = app.get_translation_by_id(SYSTEM_ACTOR, UUID(translation_id))
@@ -103,11 +102,14 @@ def translate(task: Task, translation_id: str, source_version: int) -> str:
                            source.headline, source.body, previous)
     except TransientEngineError as exc:
         retries = task.request.retries
-        if retries >= MAX_RETRIES:
+        if retries >= settings.translation_max_retries:
             _record_failure(article_id, translation.language, source_version,
                             f"gave up after {retries + 1} attempts: {exc}")
             return "failed"
-        raise task.retry(exc=exc, countdown=backoff(retries), max_retries=MAX_RETRIES) from exc
+        delay = min(BACKOFF_CAP, max(backoff(retries, base=settings.translation_backoff),
+                    float(getattr(exc, "retry_after", None) or 0)))
+        raise task.retry(exc=exc, countdown=delay,
+                         max_retries=settings.translation_max_retries) from exc
     except PermanentEngineError as exc:
         _record_failure(article_id, translation.language, source_version, str(exc))
         return "failed"

@@ -1,0 +1,161 @@
+"""Test support for the translation pipeline: brokers, a real Celery worker as a
+child process, an in-process dispatcher, and waiting for results with a deadline."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from newsroom.bootstrap import Services, build
+from newsroom.config import Settings
+from newsroom.domain.translation import translation_id
+
+REDIS_URL = os.environ.get("NEWSROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RABBITMQ_URL = os.environ.get("NEWSROOM_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def required(service: str) -> bool:
+    return service in os.environ.get("NEWSROOM_REQUIRE_SERVICES", "")
+
+
+def skip_or_fail(service: str, reason: str) -> None:
+    if required(service):
+        pytest.fail(f"{reason} (NEWSROOM_REQUIRE_SERVICES requires {service})")
+    pytest.skip(reason)
+
+
+def redis_or_skip(url: str = REDIS_URL) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        skip_or_fail("redis", f"Redis not reachable at {url}: {exc}")
+
+
+def rabbitmq_or_skip(url: str = RABBITMQ_URL) -> None:
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        skip_or_fail("rabbitmq", f"RabbitMQ not reachable at {url}: {exc}")
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def pool_pids(self) -> list[int]:
+        """The worker's pool (child) processes, which run the tasks."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(p) for p in children.read_text().split()]
+        except OSError:
+            return []
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+def start_worker(env: dict[str, str], concurrency: int = 2, timeout: float = 60) -> Worker:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsroom", "worker", "--concurrency", str(concurrency),
+         "--loglevel", "INFO"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    worker = Worker(proc)
+    ready = threading.Event()
+
+    def drain() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            worker.lines.append(line)
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.2) and time.monotonic() < deadline and proc.poll() is None:
+        pass
+    if not ready.is_set():
+        stop_worker(worker)
+        raise AssertionError("worker did not start:\n" + worker.output())
+    return worker
+
+
+def stop_worker(worker: Worker) -> None:
+    if worker.process.poll() is None:
+        worker.process.send_signal(signal.SIGTERM)
+        try:
+            worker.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
+
+
+def pipeline_env(var_dir: Path, broker_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSROOM_")}
+    env.update(NEWSROOM_VAR_DIR=str(var_dir), NEWSROOM_BROKER_URL=broker_url,
+               NEWSROOM_TRANSLATION_BACKOFF="0.2", NEWSROOM_TRANSLATION_MAX_RETRIES="3",
+               **extra)
+    return env
+
+
+@contextmanager
+def running_dispatcher(services: Services, reconcile_after: float = 60.0,
+                       reconcile_interval: float = 30.0) -> Iterator[Any]:
+    from datetime import timedelta
+
+    from workers.celery_app import make_app
+    from workers.dispatcher import Dispatcher, celery_sender
+
+    celery = make_app(services.settings)
+    dispatcher = Dispatcher(services, celery_sender(celery),
+                            reconcile_after=timedelta(seconds=reconcile_after))
+    stop = threading.Event()
+    thread = threading.Thread(target=dispatcher.run, args=(stop,), kwargs={
+        "poll_interval": 0.05, "reconcile_interval": reconcile_interval}, daemon=True)
+    thread.start()
+    try:
+        yield dispatcher
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def services_for(env: dict[str, str]) -> Services:
+    return build(Settings.from_env(env))
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str,
+             on_timeout: Callable[[], str] = lambda: "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{on_timeout()}")
+
+
+def translation_state(services: Services, article_id: UUID, language: str) -> str:
+    aggregate = services.app.repository.get(translation_id(article_id, language))
+    return str(aggregate.state)
+
+
+def translation_events(services: Services, article_id: UUID, language: str) -> list[str]:
+    return [type(e).__name__ for e in services.app.events.get(translation_id(article_id, language))]
