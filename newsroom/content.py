@@ -85,15 +85,21 @@ def body(value: object) -> str:
     _check_characters("body", value, multiline=True)
     if not is_html(value):
         return value
-    return str(
+    cleaned = str(
         nh3.clean(
             value,
             tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
+            # "*": nothing generic (nh3 would keep title and lang on every tag).
+            attributes={**ALLOWED_ATTRIBUTES, "*": set()},
             url_schemes=ALLOWED_URL_SCHEMES,
+            # Only absolute http, https and mailto links: "//host" and relative paths
+            # are dropped, as the allowlist says.
+            url_relative="deny",
             link_rel="noopener noreferrer nofollow",
         )
     )
+    # HTML that sanitized down to text alone stays HTML, or it would be escaped twice.
+    return cleaned if is_html(cleaned) or not cleaned.strip() else f"<p>{cleaned}</p>"
 
 
 def body_as_html(value: str) -> str:

@@ -19,7 +19,7 @@ from celery import Celery, Task
 
 from newsroom.content import is_html
 from newsroom.domain import workflow as wf
-from newsroom.domain.errors import NotFound, VersionConflict
+from newsroom.domain.errors import NotFound, TooLarge, ValidationFailed, VersionConflict
 from newsroom.domain.policy import SYSTEM_ACTOR
 from workers import runtime
 from workers.resync import resync
@@ -125,6 +125,10 @@ def translate(task: Task, translation_id: str, source_version: int) -> str:
             return "recorded"
         except VersionConflict:
             continue  # someone saved this translation meanwhile: reload and retry
+        except (ValidationFailed, TooLarge) as exc:
+            _record_failure(article_id, translation.language, source_version,
+                            f"the engine's output was refused: {exc}")
+            return "failed"
     raise RuntimeError(f"could not record translation {translation_id}: kept conflicting")
 
 

@@ -99,9 +99,10 @@ def _apply_checked(aggregate: A, expected_version: int | None,
     change(aggregate)
 
 
-def checked_override(actor: Actor, value: object) -> str | None:
-    """An override reason, allowed to editors only (DESIGN §3); None when not given."""
+def checked_override(actor: Actor, value: object,
+                     action: str = "article.override_qa") -> str | None:
+    """An override reason, if the actor may give one; None when not given."""
     if value is None:
         return None
-    actor.role_for("article.override_qa")
+    actor.role_for(action)
     return content.note("override_reason", value, required=False)

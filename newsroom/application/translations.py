@@ -62,9 +62,7 @@ class TranslationService(ServiceBase):
         expected_version: int | None = None,
     ) -> Saved:
         role = actor.role_for("translation.approve")
-        reason = checked_override(actor, override_reason)
-        if reason is not None:
-            role = actor.role_for("article.override_qa")
+        reason = checked_override(actor, override_reason, "translation.override_qa")
         return self._translation_command(
             article_id, language, expected_version,
             lambda t: t.approve(reason, actor_id=actor.user_id, role=role),
@@ -93,7 +91,8 @@ class TranslationService(ServiceBase):
         role = actor.role_for("translation.record")
         article = self._load(Article, article_id, version=None)
         translation = self._load(Translation, translation_id(article_id, language))
-        # Engine output is input like any other: the body passes the same allowlist.
+        # Engine output is input like any other: the same rules as a person's text.
+        headline = content.headline(headline)
         body = content.body(body)
         findings = qa.check_translation(article.headline, article.body, headline, body,
                                         translation.language, unknown_words)

@@ -40,6 +40,7 @@ ACTIONS: Final = (
     "translation.edit",
     "translation.approve",
     "translation.publish",
+    "translation.override_qa",
     "translation.record",
     "audit.read",
     "audit.verify",
@@ -77,12 +78,20 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             "translation.edit",
             "translation.approve",
             "translation.publish",
+            "translation.override_qa",
             "token.issue_own",
         }
     ),
     TRANSLATOR: frozenset(
         _NEWSROOM_READ
-        | {"article.comment", "translation.edit", "translation.approve", "token.issue_own"}
+        | {
+            "article.comment",
+            "translation.edit",
+            "translation.approve",
+            # Issue 4: a translator may approve over blocking findings with a reason.
+            "translation.override_qa",
+            "token.issue_own",
+        }
     ),
     AUDITOR: frozenset(_NEWSROOM_READ | {"audit.read", "audit.verify", "token.issue_own"}),
     ADMIN: frozenset({"user.manage", "token.issue_own"}),

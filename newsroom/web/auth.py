@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -28,9 +30,14 @@ HOME_BY_ROLE = (
 )
 
 
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\x7f\\]*")
+
+
 def _safe_next(target: str | None) -> str | None:
-    # Only local paths: an open redirect would make the login page a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a plain local path: an open redirect would make the login page a phishing
+    aid. Whitespace, control characters and backslashes are refused outright, since
+    browsers and header writers drop or reinterpret them ("/\t/evil" → "//evil")."""
+    if target and _LOCAL_PATH.fullmatch(target):
         return target
     return None
 

@@ -173,7 +173,7 @@ def _review_context(actor: Actor, article_id: UUID, lang: str,
         "blocking": blocking,
         "can_edit": actor.can("translation.edit") and "post_edit" in allowed,
         "can_approve": actor.can("translation.approve") and "approve" in allowed,
-        "can_override": actor.can("article.override_qa"),
+        "can_override": actor.can("translation.override_qa"),
         "form": form or {"headline": translation.headline, "body": translation.body,
                          "override_reason": ""},
         "errors": errors or {},
@@ -265,7 +265,7 @@ def approve(article_id: str, lang: str) -> BaseResponse | tuple[str, int]:
         return render_template("translator/review.html", **context), 422
     except BlockingFindings as exc:
         note = ("Add an override reason to approve over them." if actor.can(
-            "article.override_qa") else "Fix them, or ask an editor to approve with an "
+            "translation.override_qa") else "Fix them, or ask an editor to approve with an "
             "override reason.")
         context = _review_context(actor, aid, lang, errors={
             "override_reason": f"{len(exc.findings)} blocking QA finding(s) stand. {note}"})

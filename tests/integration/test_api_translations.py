@@ -125,8 +125,8 @@ def test_translation_lifecycle(client: FlaskClient, tokens: dict[str, str],
     # The article itself did not move.
     assert ok(client.get(url, headers=editor))["version"] == 4
 
-    # Only editors override QA; a translator may not, even on a clean translation.
-    error(client.post(f"{url}/translations/es/approve", headers=translator,
+    # Auditors approve nothing, with or without a reason.
+    error(client.post(f"{url}/translations/es/approve", headers=auth(tokens["auditor"]),
                       json={"override_reason": "Je confirme"}), 403, "forbidden")
     assert ok(client.get(f"{url}/translations/es", headers=translator))["state"] == "in_review"
     assert ok(client.post(f"{url}/translations/es/approve", headers=translator)
@@ -231,7 +231,7 @@ def test_translation_refusals(client: FlaskClient, tokens: dict[str, str],
     assert ok(client.get(f"{url}/translations/es", headers=editor))["version"] == 2
 
 
-def test_translation_with_blocking_findings_needs_an_editor_override(
+def test_translation_with_blocking_findings_needs_a_reason(
     client: FlaskClient, tokens: dict[str, str], sqlite_services: Services, approved: str
 ) -> None:
     url = f"{API}/articles/{approved}"
@@ -247,17 +247,16 @@ def test_translation_with_blocking_findings_needs_an_editor_override(
     err = error(client.post(f"{url}/translations/es/approve", headers=translator), 409,
                 "blocking_findings")
     assert err["details"]["qa_findings"] == blocking
-    error(client.post(f"{url}/translations/es/approve", headers=translator,
-                      json={"override_reason": "Montant vérifié"}), 403)
+    # Issue 4: the translator's (or an editor's) reason is enough, recorded as an event.
     assert ok(client.get(f"{url}/translations/es", headers=editor))["state"] == \
         "machine_translated"
     before = datetime.now().astimezone()
-    ok(client.post(f"{url}/translations/es/approve", headers=editor,
+    ok(client.post(f"{url}/translations/es/approve", headers=translator,
                    json={"override_reason": "Montant retiré à la demande du pupitre"}))
     history = ok(client.get(f"{url}/history", headers=editor))
     overridden = [e for e in history if e["stream"] == "translation:es"
                   and e["type"].endswith("QAOverridden")]
     assert len(overridden) == 1
-    assert (overridden[0]["actor"], overridden[0]["role"]) == ("eddie", "editor")
+    assert (overridden[0]["actor"], overridden[0]["role"]) == ("tina", "translator")
     assert overridden[0]["data"]["reason"] == "Montant retiré à la demande du pupitre"
     assert datetime.fromisoformat(overridden[0]["at"].replace("Z", "+00:00")) >= before

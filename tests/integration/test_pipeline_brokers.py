@@ -50,7 +50,9 @@ def _broker(kind: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "redis", "rabbitmq"])
-def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Services, dict[str, str]]]:
+def pipeline(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Services, dict[str, str]]]:
     apertium_or_skip()
     broker = _broker(request.param, tmp_path)
     env = pipeline_env(tmp_path / "var", broker)

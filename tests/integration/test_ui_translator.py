@@ -183,30 +183,19 @@ def test_translator_approves_a_clean_translation(client: FlaskClient, translated
         as_text=True)
 
 
-def test_blocking_findings_need_an_editor_with_a_reason(
-    client: FlaskClient, flawed: UUID, flask_app: object, sqlite_services: Services,
-    cast: Cast
+def test_blocking_findings_need_a_reason_from_the_translator_or_an_editor(
+    client: FlaskClient, flawed: UUID, sqlite_services: Services, cast: Cast
 ) -> None:
     ui_login(client, "tina")
     page = _page(client, flawed)
-    assert 'name="override_reason"' not in page  # translators cannot override
+    assert 'name="override_reason"' in page  # issue 4: translators may override too
     refused = client.post(f"/articles/{flawed}/translations/es/approve", data={
-        "csrf_token": csrf_of(client), "version": _version(page)})
+        "csrf_token": csrf_of(client), "version": _version(page), "override_reason": ""})
     assert refused.status_code == 409
     assert "blocking QA finding" in refused.get_data(as_text=True)
-
-    from flask import Flask
-    assert isinstance(flask_app, Flask)
-    editor = flask_app.test_client()
-    ui_login(editor, "eddie")
-    page = _page(editor, flawed)
-    assert 'name="override_reason"' in page
-    no_reason = editor.post(f"/articles/{flawed}/translations/es/approve", data={
-        "csrf_token": csrf_of(editor), "version": _version(page), "override_reason": ""})
-    assert no_reason.status_code == 409
-    assert 'class="field-error"' in no_reason.get_data(as_text=True)
-    approved = editor.post(f"/articles/{flawed}/translations/es/approve", data={
-        "csrf_token": csrf_of(editor), "version": _version(page),
+    assert 'class="field-error"' in refused.get_data(as_text=True)
+    approved = client.post(f"/articles/{flawed}/translations/es/approve", data={
+        "csrf_token": csrf_of(client), "version": _version(page),
         "override_reason": "The doubled stop is in the quoted source."})
     assert approved.status_code == 302, approved.get_data(as_text=True)
     assert sqlite_services.app.get_translation(cast.editor, flawed, "es").state == "approved"

@@ -50,6 +50,7 @@ translation.read             x        x        x         x      .      x
 translation.edit             .        x        x         .      .      .
 translation.approve          .        x        x         .      .      .
 translation.publish          .        x        .         .      .      .
+translation.override_qa      .        x        x         .      .      .
 translation.record           .        .        .         .      .      x
 audit.read                   .        .        .         x      .      .
 audit.verify                 .        .        .         x      .      .
@@ -82,7 +83,7 @@ def actor_with(*roles: str, name: str = "someone") -> Actor:
 def test_matrix_covers_exactly_every_role_and_action() -> None:
     assert {role for role, _ in EXPECTED} == set(ALL_ROLES)
     assert {action for _, action in EXPECTED} == set(ACTIONS)
-    assert len(EXPECTED) == 6 * 22
+    assert len(EXPECTED) == 6 * 23
     assert ROLES == ("journalist", "editor", "translator", "auditor", "admin")
     assert SYSTEM == "system"
 
@@ -105,7 +106,7 @@ def test_role_action_table(role: str, action: str) -> None:
 def test_allowed_counts_per_role() -> None:
     # A second, coarse pin on the table: how much each role may do.
     counts = {role: sum(EXPECTED[(role, a)] for a in ACTIONS) for role in ALL_ROLES}
-    assert counts == {"journalist": 8, "editor": 18, "translator": 7, "auditor": 6,
+    assert counts == {"journalist": 8, "editor": 19, "translator": 8, "auditor": 6,
                       "admin": 2, "system": 3}
 
 
@@ -261,11 +262,13 @@ def test_journalist_cannot_revise_or_submit_a_colleagues_draft(
     assert article.version == 1
 
 
-def test_translator_cannot_override_qa(sqlite_services: Services, cast: Any) -> None:
+def test_translator_cannot_override_article_qa(sqlite_services: Services, cast: Any) -> None:
+    # Issue 4: translators may override findings on a translation, never on an article.
     app = sqlite_services.app
     saved = app.create_article(cast.editor, headline="Titre", body="Texte.", language="fr")
+    app.submit(cast.editor, saved.id)
     with pytest.raises(PermissionDenied):
-        app.approve_translation(cast.translator, saved.id, "es", override_reason="trust me")
+        app.approve(cast.translator, saved.id, override_reason="trust me")
 
 
 def auditor_commands(app: Any, auditor: Actor, article_id: UUID
