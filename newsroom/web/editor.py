@@ -130,6 +130,9 @@ def _review_page(actor: Actor, aid: UUID, *, errors: dict[str, str] | None = Non
         changed=changed, diffs=[(f, diff_words(getattr(base, f), getattr(article, f)))
                                 for f in fields if getattr(base, f) != getattr(article, f)],
         allowed=article.allowed_actions(), errors=errors or {},
+        translations=newsroom().translations_of(article),
+        target_languages=[lang for lang in services().settings.locales
+                          if lang != article.language.split("-")[0]],
         form={"headline": article.headline, "body": article.body, **(values or {})},
         blocking=blocking if blocking is not None else article.blocking_findings(),
     ), status
@@ -238,5 +241,19 @@ def retract(article_id: str) -> Page | Response:
     def command(actor: Actor, article: Article, version: int) -> str:
         newsroom().retract(actor, article.id, form_text("reason"), version)
         return "Retracted. The reason is on record."
+
+    return _act(article_id, command)
+
+
+@bp.post("/articles/<article_id>/translations")
+@requires("translation.request")
+def request_translations(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        languages = request.form.getlist("languages")
+        if not languages:
+            raise ValidationFailed("languages", "tick at least one language")
+        newsroom().request_translations(actor, article.id, languages, version)
+        return (f"Machine translation requested into {', '.join(languages)}; "
+                "translators will find them in their queue.")
 
     return _act(article_id, command)

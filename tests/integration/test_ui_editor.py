@@ -293,3 +293,19 @@ def test_search_uses_the_stores_full_text_index(any_services: Services) -> None:
         assert f"/articles/{wanted}/review" in page, words
         assert f"/articles/{other}/review" not in page, words
     assert "0 result(s)" in eddie.get("/search?q=%2A%2A").get_data(as_text=True)
+
+
+def test_editor_requests_translations_from_the_review_page(
+    jane: FlaskClient, eddie: FlaskClient
+) -> None:
+    article_id = submitted(jane, "Budget vote delayed", language="en")
+    assert "Request translations" not in review(eddie, article_id)  # not before approval
+    assert act(eddie, article_id, "approve")[0] == 302
+    page = review(eddie, article_id)
+    assert "Request translations" in page and 'value="es"' in page and 'value="en"' not in page
+    status, body = act(eddie, article_id, "translations")
+    assert status == 422 and "tick at least one language" in body
+    status, _ = act(eddie, article_id, "translations", languages="es")
+    assert status == 302
+    page = review(eddie, article_id)
+    assert f"/articles/{article_id}/translations/es" in page and "requested" in page

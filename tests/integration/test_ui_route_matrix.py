@@ -70,6 +70,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("editor.publish", "POST"):  {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
     ("editor.correct", "POST"):  {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
     ("editor.retract", "POST"):  {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
+    ("editor.request_translations", "POST"):
+                                 {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
     # ---- translator ----------------------------------------------------------------
     ("translator.queue", "GET"): {ANON: 302, J: 403, E: 200, T: 200, AU: 403, AD: 403},
     ("translator.review", "GET"): {ANON: 302, J: 200, E: 200, T: 200, AU: 200, AD: 403},
@@ -330,6 +332,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         "body": BODY.replace("mardi", "lundi"), "note": "The vote was on Monday."}),
     ("editor.retract", "POST"): _review_action(
         "retract", World.new_published, {"reason": "The figures were wrong."}),
+    ("editor.request_translations", "POST"): _review_action(
+        "translations", World.new_approved, {"languages": "ca"}),
     ("translator.queue", "GET"): _get(lambda w: "/translations"),
     ("translator.review", "GET"): _get(lambda w: f"/articles/{w.story}/translations/es"),
     ("translator.post_edit", "POST"): _translation_action(
@@ -363,6 +367,7 @@ MISSING: dict[tuple[str, str], str] = {
     ("editor.publish", "POST"): "/articles/{aid}/publish",
     ("editor.correct", "POST"): "/articles/{aid}/correct",
     ("editor.retract", "POST"): "/articles/{aid}/retract",
+    ("editor.request_translations", "POST"): "/articles/{aid}/translations",
     ("translator.review", "GET"): "/articles/{aid}/translations/es",
     ("translator.post_edit", "POST"): "/articles/{aid}/translations/es/post-edit",
     ("translator.approve", "POST"): "/articles/{aid}/translations/es/approve",
