@@ -6,6 +6,7 @@ rm_article_summaries); one translation's page reads the aggregates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC
 from itertools import zip_longest
@@ -17,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select
 from werkzeug.wrappers import Response as BaseResponse
 
+from newsroom.content import is_html
 from newsroom.domain import workflow as wf
 from newsroom.domain.article import Article
 from newsroom.domain.errors import (
@@ -34,6 +36,7 @@ from newsroom.web.textviews import changed_paragraphs, diff_words, highlight, pa
 from newsroom.web.ui import require_actor, requires
 
 bp = Blueprint("translator", __name__)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n")
 
 QUEUE_STATES = (wf.T_MACHINE_TRANSLATED, wf.T_IN_REVIEW, wf.T_FAILED, wf.T_REQUESTED)
 PER_PAGE = 50
@@ -172,6 +175,9 @@ def _review_context(actor: Actor, article_id: UUID, lang: str,
         "findings": translation.qa_findings,
         "blocking": blocking,
         "can_edit": actor.can("translation.edit") and "post_edit" in allowed,
+        # Plain-text translations are edited paragraph by paragraph, each save an event.
+        "paragraph_texts": (None if is_html(translation.body)
+                            else split_paragraphs(translation.body)),
         "can_approve": actor.can("translation.approve") and "approve" in allowed,
         "can_override": actor.can("translation.override_qa"),
         "form": form or {"headline": translation.headline, "body": translation.body,
@@ -230,6 +236,12 @@ def post_edit(article_id: str, lang: str) -> BaseResponse | tuple[str, int]:
     form = {"headline": request.form.get("headline", ""),
             "body": request.form.get("body", "")}
     changes = {k: v for k, v in form.items() if k in request.form}
+    if "paragraph_index" in request.form:
+        current = newsroom().get_translation(actor, aid, lang)
+        form["headline"] = current.headline
+        form["body"] = _with_paragraph(current.body, request.form.get("paragraph_index", ""),
+                                       request.form.get("paragraph", ""))
+        changes = {"body": form["body"]}
     try:
         version = _form_version()
         saved = newsroom().post_edit_translation(actor, aid, lang, changes, version)
@@ -246,6 +258,24 @@ def post_edit(article_id: str, lang: str) -> BaseResponse | tuple[str, int]:
         return render_template("translator/review.html", **context), 409
     flash(f"Post-edit saved: the translation is now at version {saved.version}.")
     return redirect(url_for("translator.review", article_id=aid, lang=lang))
+
+
+def split_paragraphs(body: str) -> list[str]:
+    return [p for p in _PARAGRAPH_BREAK.split(body.replace("\r\n", "\n")) if p.strip()]
+
+
+def _with_paragraph(body: str, index_text: str, text: str) -> str:
+    """The body with one paragraph replaced (an empty one removes it)."""
+    paragraphs = split_paragraphs(body)
+    try:
+        index = int(index_text)
+    except ValueError:
+        raise ValidationFailed("paragraph", "reload the page and try again") from None
+    if not 0 <= index < len(paragraphs):
+        raise ValidationFailed("paragraph", "that paragraph no longer exists; reload the page")
+    replacement = text.replace("\r\n", "\n").strip()
+    paragraphs[index:index + 1] = [replacement] if replacement else []
+    return "\n\n".join(paragraphs)
 
 
 @bp.post("/articles/<article_id>/translations/<lang>/approve")

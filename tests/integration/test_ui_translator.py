@@ -243,3 +243,30 @@ def test_unknown_translation_is_404(client: FlaskClient, translated: UUID) -> No
     ui_login(client, "tina")
     assert client.get(f"/articles/{translated}/translations/ca").status_code == 404
     assert client.get("/articles/not-a-uuid/translations/es").status_code == 404
+
+
+def test_post_editing_paragraph_by_paragraph_records_one_event_per_save(
+    client: FlaskClient, translated: UUID, sqlite_services: Services, cast: Cast
+) -> None:
+    ui_login(client, "tina")
+    page = _page(client, translated)
+    assert page.count('name="paragraph_index"') >= 2
+    before = sqlite_services.app.get_translation(cast.editor, translated, "es")
+    first, second = before.body.split("\n\n")[:2]
+    saved = client.post(f"/articles/{translated}/translations/es/post-edit", data={
+        "csrf_token": csrf_of(client), "version": _version(page), "paragraph_index": "1",
+        "paragraph": second + " (revisado)"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    after = sqlite_services.app.get_translation(cast.editor, translated, "es")
+    assert after.body.split("\n\n")[0] == first  # the other paragraph is untouched
+    assert after.body.split("\n\n")[1] == second + " (revisado)"
+    assert after.version == before.version + 1 and after.state == "in_review"
+    # A second save from the same, now stale, page is a conflict, not an overwrite.
+    stale = client.post(f"/articles/{translated}/translations/es/post-edit", data={
+        "csrf_token": csrf_of(client), "version": _version(page), "paragraph_index": "0",
+        "paragraph": "Otro texto."})
+    assert stale.status_code == 409
+    bad = client.post(f"/articles/{translated}/translations/es/post-edit", data={
+        "csrf_token": csrf_of(client), "version": str(after.version),
+        "paragraph_index": "99", "paragraph": "x"})
+    assert bad.status_code == 422
