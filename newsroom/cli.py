@@ -90,6 +90,8 @@ def run(host: str, port: int, no_demo: bool) -> None:
             click.echo(f"  {user.name:<11} {token}")
         click.echo(f"Seed article (draft): {url}/api/v1/articles/{demo.SEED_ARTICLE_ID}")
     sys.stdout.flush()
+    # A plain SIGTERM would skip the cleanup below and orphan the worker and dispatcher.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

@@ -3,14 +3,10 @@ the README's curl walk-through (submit, QA findings, approve, publish, history).
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
-from livesupport import LiveServer
+from livesupport import LiveServer, call
 
 from newsroom.demo import HOUSE_ARTICLE_ID, SEED_ARTICLE_ID
 
@@ -19,18 +15,6 @@ from newsroom.demo import HOUSE_ARTICLE_ID, SEED_ARTICLE_ID
 def server(live_server: LiveServer) -> tuple[str, dict[str, str]]:
     assert len(live_server.tokens) == 5
     return live_server.url, live_server.tokens
-
-
-def call(url: str, method: str, path: str, token: str, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 def test_readme_walkthrough(server: tuple[str, dict[str, str]]) -> None:
