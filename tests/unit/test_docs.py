@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from newsroom.domain.article import Article
+from newsroom.domain.delivery import Delivery
+from newsroom.domain.subscriber import Subscriber
 from newsroom.domain.translation import Translation
 from newsroom.domain.user import User
 
@@ -18,7 +20,7 @@ def _event_names() -> list[str]:
     # The library re-declares inherited event classes (e.g. an unused ``Created``) on
     # every aggregate; only the ones our source declares can be emitted.
     names = []
-    for aggregate in (Article, Translation, User):
+    for aggregate in (Article, Translation, User, Subscriber, Delivery):
         source = inspect.getsource(aggregate)
         for value in vars(aggregate).values():
             if (isinstance(value, type) and issubclass(value, aggregate.Event)
