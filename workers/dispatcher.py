@@ -19,6 +19,7 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from newsroom.bootstrap import Services
 from newsroom.policies import RULES, TRANSLATION_QUEUE, Work, work_for
@@ -40,13 +41,16 @@ class Dispatcher:
         self.topics = list(RULES)
 
     def position(self) -> int:
-        with self.services.engine.begin() as conn:
-            value = conn.execute(select(positions.c.position)
-                                 .where(positions.c.projection == POSITION_NAME)).scalar()
-            if value is None:
-                conn.execute(insert(positions).values(projection=POSITION_NAME, position=0))
-                return 0
-            return int(value)
+        try:
+            with self.services.engine.begin() as conn:
+                value = conn.execute(select(positions.c.position)
+                                     .where(positions.c.projection == POSITION_NAME)).scalar()
+                if value is None:
+                    conn.execute(insert(positions).values(projection=POSITION_NAME, position=0))
+                    return 0
+                return int(value)
+        except IntegrityError:
+            return self.position()  # another dispatcher created the row first
 
     def save_position(self, position: int) -> None:
         with self.services.engine.begin() as conn:

@@ -126,7 +126,7 @@ def _field_findings(field: str, view: TextView, lang: str) -> list[Finding]:
         _finding("empty_list_slot",
                  f"A list has an empty slot: “{text[s:e]}”; an item seems to have been "
                  "dropped.", field, view, s, e)
-        for s, e in qt.empty_slots(text)
+        for s, e in qt.empty_slots(text, lang)
     ]
     findings += [
         _finding("doubled_punctuation",

@@ -54,17 +54,28 @@ DISTINCTIVE: dict[str, frozenset[str]] = {
 # means the item after it was dropped ("de la , de l’Allemagne"). Conjunctions and
 # prepositions that may legitimately stand before a comma ("voter pour, ...",
 # "et, selon lui, ...", "the man he spoke to, ...") are deliberately absent.
-SLOT_WORDS: tuple[str, ...] = (
-    # French; the two-word forms come first so the span covers the whole article.
+_FRENCH_SLOT_WORDS = (
+    # The two-word forms come first so the span covers the whole article.
     # "un" and "une" are absent: "un, deux, trois" and "à la une, ..." are correct.
     r"de[ \u00a0\u202f]+la", r"de[ \u00a0\u202f]+l[’']", r"à[ \u00a0\u202f]+la",
     r"à[ \u00a0\u202f]+l[’']", "du", "des", "de", "la", "le",
     "les", r"l[’']", r"d[’']", "au", "aux", "à", "dans", "sur", "chez",
-    # English: articles only, prepositions are often stranded before a comma.
-    "the", "an",
-    # Spanish and Catalan. "una" is absent: "a la una, ..." is a time of day.
-    "el", "los", "las", "del", "al", "con", "para", "els", "dels", "als", "amb",
 )
+# English: articles only, prepositions are often stranded before a comma.
+_ENGLISH_SLOT_WORDS = ("the", "an")
+# Spanish and Catalan. "una" is absent: "a la una, ..." is a time of day.
+_IBERIAN_SLOT_WORDS = ("el", "los", "las", "del", "al", "con", "para", "els", "dels", "als",
+                       "amb")
+
+# Per language, so a word of one ("an" in English) is not judged by another's rules
+# ("en un an, la hausse..." is good French).
+SLOT_WORDS: dict[str, tuple[str, ...]] = {
+    "fr": _FRENCH_SLOT_WORDS,
+    "en": _ENGLISH_SLOT_WORDS,
+    "es": _IBERIAN_SLOT_WORDS,
+    "ca": _IBERIAN_SLOT_WORDS,
+}
+ALL_SLOT_WORDS = _FRENCH_SLOT_WORDS + _ENGLISH_SLOT_WORDS + _IBERIAN_SLOT_WORDS
 
 # A conjunction directly before a full stop or semicolon closes a list with no last item.
 SLOT_CONJUNCTIONS: tuple[str, ...] = ("et", "ou", "and", "or", "y")

@@ -230,16 +230,24 @@ def excerpt(text: str, start: int, end: int, limit: int = 60) -> str:
 # Detectors --------------------------------------------------------------------------
 
 _GAP = r"[ \t\u00a0\u202f]*"
-_EMPTY_SLOT = re.compile(
-    # an article or preposition directly before a comma: "de la , de l’Allemagne"
-    r"(?<![\w’'-])(?:" + "|".join(lex.SLOT_WORDS) + ")" + _GAP + "[,;]"
-    # an article directly before the conjunction: "de la et de l’Italie"
-    + r"|(?<![\w’'-])(?:de|à)[ \u00a0\u202f]+(?:la|l[’'])" + _GAP + r"(?:et|y|i)\b"
-    # a conjunction with nothing after it: "la France et."
-    + r"|(?<![\w’'-])(?:" + "|".join(lex.SLOT_CONJUNCTIONS) + ")" + _GAP + r"[.;](?!\.)"
-    # two commas with only space between: "du Canada, , de l’Allemagne"
-    + r"|,[ \t\u00a0\u202f]+,"
-)
+
+
+def _empty_slot_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        # an article or preposition directly before a comma: "de la , de l’Allemagne"
+        r"(?<![\w’'-])(?:" + "|".join(words) + ")" + _GAP + "[,;]"
+        # an article directly before the conjunction: "de la et de l’Italie"
+        + r"|(?<![\w’'-])(?:de|à)[ \u00a0\u202f]+(?:la|l[’'])" + _GAP + r"(?:et|y|i)\b"
+        # a conjunction with nothing after it: "la France et."
+        + r"|(?<![\w’'-])(?:" + "|".join(lex.SLOT_CONJUNCTIONS) + ")" + _GAP
+        + r"[.;](?!\.)"
+        # two commas with only space between: "du Canada, , de l’Allemagne"
+        + r"|,[ \t\u00a0\u202f]+,"
+    )
+
+
+_EMPTY_SLOT = {lang: _empty_slot_pattern(words) for lang, words in lex.SLOT_WORDS.items()}
+_EMPTY_SLOT_ANY = _empty_slot_pattern(lex.ALL_SLOT_WORDS)
 
 # Dots are counted as a run: two is a doubled stop, three or more is an ellipsis
 # (". . ." included). Commas, semicolons and colons count only when adjacent, since
@@ -247,8 +255,10 @@ _EMPTY_SLOT = re.compile(
 _DOUBLED = re.compile(r"\.(?:[ \u00a0\u202f]?\.)+|([,;:])\1+|([!?])(?:[ \u00a0\u202f]?\2)+")
 
 
-def empty_slots(text: str) -> Iterator[tuple[int, int]]:
-    return (m.span() for m in _EMPTY_SLOT.finditer(text))
+def empty_slots(text: str, language: str = "") -> Iterator[tuple[int, int]]:
+    """Languages without their own list use every language's words."""
+    pattern = _EMPTY_SLOT.get(language, _EMPTY_SLOT_ANY)
+    return (m.span() for m in pattern.finditer(text))
 
 
 def doubled_punctuation(text: str) -> Iterator[tuple[int, int]]:

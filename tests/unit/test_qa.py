@@ -517,3 +517,11 @@ def test_has_blocking() -> None:
     assert not has_blocking([])
     assert not has_blocking(check_text("body", "Il est arrivé à 18 h sans bruit.", "fr"))
     assert has_blocking(check_text("body", "Fin. .", "fr"))
+
+
+def test_an_english_article_is_not_a_french_empty_slot() -> None:
+    # "an" is an English article but a French noun ("en un an, la hausse").
+    text = "Les prix ont augmenté de 14,5 % en un an, la plus forte hausse depuis 1991."
+    assert check_text("body", text, "fr") == []
+    assert [f.kind for f in check_text("body", "He bought an , and a pear.", "en")] == [
+        "empty_list_slot"]
