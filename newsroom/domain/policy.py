@@ -44,6 +44,8 @@ ACTIONS: Final = (
     "translation.record",
     "audit.read",
     "audit.verify",
+    "subscriber.read",
+    "subscriber.manage",
     "user.manage",
     "token.issue_own",
 )
@@ -93,8 +95,10 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             "token.issue_own",
         }
     ),
-    AUDITOR: frozenset(_NEWSROOM_READ | {"audit.read", "audit.verify", "token.issue_own"}),
-    ADMIN: frozenset({"user.manage", "token.issue_own"}),
+    AUDITOR: frozenset(
+        _NEWSROOM_READ | {"audit.read", "audit.verify", "subscriber.read", "token.issue_own"}
+    ),
+    ADMIN: frozenset({"user.manage", "subscriber.read", "subscriber.manage", "token.issue_own"}),
     SYSTEM: frozenset({"translation.record", "article.read", "translation.read"}),
 }
 

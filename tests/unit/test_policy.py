@@ -54,6 +54,8 @@ translation.override_qa      .        x        x         .      .      .
 translation.record           .        .        .         .      .      x
 audit.read                   .        .        .         x      .      .
 audit.verify                 .        .        .         x      .      .
+subscriber.read              .        .        .         x      x      .
+subscriber.manage            .        .        .         .      x      .
 user.manage                  .        .        .         .      x      .
 token.issue_own              x        x        x         x      x      .
 """
@@ -83,7 +85,7 @@ def actor_with(*roles: str, name: str = "someone") -> Actor:
 def test_matrix_covers_exactly_every_role_and_action() -> None:
     assert {role for role, _ in EXPECTED} == set(ALL_ROLES)
     assert {action for _, action in EXPECTED} == set(ACTIONS)
-    assert len(EXPECTED) == 6 * 23
+    assert len(EXPECTED) == 6 * 25
     assert ROLES == ("journalist", "editor", "translator", "auditor", "admin")
     assert SYSTEM == "system"
 
@@ -106,8 +108,8 @@ def test_role_action_table(role: str, action: str) -> None:
 def test_allowed_counts_per_role() -> None:
     # A second, coarse pin on the table: how much each role may do.
     counts = {role: sum(EXPECTED[(role, a)] for a in ACTIONS) for role in ALL_ROLES}
-    assert counts == {"journalist": 8, "editor": 19, "translator": 8, "auditor": 6,
-                      "admin": 2, "system": 3}
+    assert counts == {"journalist": 8, "editor": 19, "translator": 8, "auditor": 7,
+                      "admin": 4, "system": 3}
 
 
 def test_denied_message_is_readable() -> None:
@@ -152,7 +154,7 @@ def test_auditor_can_change_nothing() -> None:
     }
     assert permitted == read_only
     assert permitted == {"article.read", "translation.read", "article.history", "audit.read",
-                         "audit.verify", "token.issue_own"}
+                         "audit.verify", "subscriber.read", "token.issue_own"}
 
 
 def test_multiple_roles_record_the_most_specific_granting_role() -> None:
@@ -298,6 +300,11 @@ def auditor_commands(app: Any, auditor: Actor, article_id: UUID
             article_id, "es", headline="T", body="B", source_version=1, engine="e",
             engine_version="1", route=["fr-es"], duration_ms=1, unknown_words=[],
             actor=auditor),
+        "add_subscriber": lambda: app.add_subscriber(auditor, {
+            "name": "P", "transport": "file", "path": "/tmp/x", "format": "ninjs"}),
+        "update_subscriber": lambda: app.update_subscriber(auditor, article_id, {"name": "Q"}),
+        "suspend_subscriber": lambda: app.suspend_subscriber(auditor, article_id, "why"),
+        "resume_subscriber": lambda: app.resume_subscriber(auditor, article_id),
         "record_translation_failure": lambda: app.record_translation_failure(
             article_id, "es", "down", 1, actor=auditor),
         "add_user": lambda: app.add_user("mallory", "long enough pw", ["admin"], auditor),
@@ -339,12 +346,14 @@ def test_auditor_commands_cover_the_application_surface() -> None:
         "correct", "retract", "comment", "request_translations", "post_edit_translation",
         "approve_translation", "publish_translation", "record_machine_translation",
         "record_translation_failure", "add_user", "set_roles", "issue_token",
-        "revoke_token",
+        "revoke_token", "add_subscriber", "update_subscriber", "suspend_subscriber",
+        "resume_subscriber",
     }
     queries = {
         "get_user", "find_user", "actor_for", "login", "authenticate_token", "get_article",
         "translations_of", "get_translation", "history", "iter_article_ids",
         "authorize_revision", "authorize_submission", "get_translation_by_id",
+        "get_subscriber", "subscribers",
     }
     public = {
         name for name in set(dir(Newsroom)) - set(dir(Application))

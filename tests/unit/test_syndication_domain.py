@@ -90,3 +90,32 @@ def test_delivery_records_every_attempt_then_delivers_or_fails_once() -> None:
     assert other.state == FAILED
     other.resend(actor_id=ADMIN, role="admin")
     assert other.state == PENDING and other.failure_reason is None
+
+
+def test_subscribers_through_the_application(sqlite_services: object, cast: object) -> None:
+    from newsroom.bootstrap import Services
+    from newsroom.domain.errors import PermissionDenied
+
+    assert isinstance(sqlite_services, Services)
+    app = sqlite_services.app
+    admin, auditor, editor = cast.admin, cast.auditor, cast.editor  # type: ignore[attr-defined]
+    saved = app.add_subscriber(admin, {
+        "name": "Partner", "transport": "file", "path": "/srv/drop", "format": "newsml-g2",
+        "languages": ["FR", "es"]})
+    with pytest.raises(PermissionDenied):
+        app.add_subscriber(editor, {"name": "X", "transport": "file", "path": "/x",
+                                    "format": "ninjs"})
+    with pytest.raises(ValidationFailed, match="languages"):
+        app.add_subscriber(admin, {"name": "X", "transport": "file", "path": "/x",
+                                   "format": "ninjs", "languages": ["french"]})
+    with pytest.raises(ValidationFailed, match="colour"):
+        app.add_subscriber(admin, {"name": "X", "colour": "red"})
+    partner = app.get_subscriber(auditor, saved.id)
+    assert partner.languages == ["fr", "es"] and partner.format == "newsml-g2"
+    app.suspend_subscriber(admin, saved.id, "contract paused")
+    with pytest.raises(PermissionDenied):
+        app.resume_subscriber(auditor, saved.id)
+    app.resume_subscriber(admin, saved.id)
+    assert [s.name for s in app.subscribers(auditor)] == ["Partner"]
+    with pytest.raises(PermissionDenied):
+        list(app.subscribers(editor))
