@@ -12,6 +12,7 @@ from newsroom.bootstrap import Services, secret_key
 from newsroom.web import (
     admin,
     api_articles,
+    api_subscribers,
     api_tokens,
     api_translations,
     audit,
@@ -48,6 +49,7 @@ def create_app(services: Services, test_config: dict[str, Any] | None = None) ->
     app.register_blueprint(api_articles.bp, url_prefix=API_PREFIX)
     app.register_blueprint(api_translations.bp, url_prefix=API_PREFIX)
     app.register_blueprint(api_tokens.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(api_subscribers.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     ui.install(app)
     for screen in (auth, desk, editor, translator, audit, admin, public):
