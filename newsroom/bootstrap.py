@@ -15,6 +15,7 @@ from newsroom.projections import (
     article_list,
     article_search,
     audit_trail,
+    delivery_list,
     publications,
     translation_queue,
     user_list,
@@ -52,7 +53,7 @@ def projections_of() -> list[Projection]:
     return [
         Projection(name=m.NAME, topics=m.TOPICS, apply=m.apply, clear=m.clear)
         for m in (article_list, article_search, translation_queue, audit_trail,
-                  publications, user_list)
+                  publications, user_list, delivery_list)
     ]
 
 

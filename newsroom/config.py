@@ -63,6 +63,9 @@ class Settings:
     # starting at `translation_backoff` seconds, before the translation is `failed`.
     translation_max_retries: int = 6
     translation_backoff: float = 2.0
+    # Where readers find the public pages; stable item URIs in syndication are built on it.
+    base_url: str = "http://127.0.0.1:8000"
+    delivery_max_retries: int = 8
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -105,4 +108,6 @@ class Settings:
             token_days=_number(env, "NEWSROOM_TOKEN_DAYS", 30, int),
             translation_max_retries=_number(env, "NEWSROOM_TRANSLATION_MAX_RETRIES", 6, int),
             translation_backoff=_number(env, "NEWSROOM_TRANSLATION_BACKOFF", 2.0, float),
+            base_url=env.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            delivery_max_retries=_number(env, "NEWSROOM_DELIVERY_MAX_RETRIES", 8, int),
         )

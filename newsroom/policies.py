@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from newsroom.domain.article import Article
+from newsroom.domain.delivery import Delivery
 from newsroom.domain.translation import Translation
 from newsroom.projections.topics import topic
 
@@ -30,6 +33,8 @@ class Work:
     queue: str
     args: tuple[str | int, ...]
     task_id: str
+    # Not before this moment (an embargo); None: now.
+    eta: datetime | None = None
 
 
 def work_id(originator_id: UUID, version: int, task: str) -> str:
@@ -46,9 +51,38 @@ def _translate(event: Any) -> Work:
     )
 
 
+def _plan(event: Any) -> Work:
+    """A publication, correction or retraction: plan one delivery per recipient."""
+    task = "newsroom.plan_deliveries"
+    return Work(
+        task=task,
+        queue=SYNDICATION_QUEUE,
+        args=(str(event.originator_id), int(event.originator_version)),
+        task_id=work_id(event.originator_id, event.originator_version, task),
+    )
+
+
+def _deliver(event: Any) -> Work:
+    task = "newsroom.deliver"
+    due = getattr(event, "due_at", None)
+    return Work(
+        task=task,
+        queue=SYNDICATION_QUEUE,
+        args=(str(event.originator_id),),
+        task_id=work_id(event.originator_id, event.originator_version, task),
+        eta=due,
+    )
+
+
 RULES: dict[str, Callable[[Any], Work]] = {
     topic(Translation.Requested): _translate,
     topic(Translation.Rerequested): _translate,
+    topic(Article.Published): _plan,
+    topic(Article.Corrected): _plan,
+    topic(Article.Retracted): _plan,
+    topic(Translation.Published): _plan,
+    topic(Delivery.Planned): _deliver,
+    topic(Delivery.Resent): _deliver,
 }
 
 

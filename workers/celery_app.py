@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import Celery
 
 from newsroom.config import Settings
-from workers import translation
+from workers import syndication, translation
 from workers.celery_config import celery_config
 
 
@@ -14,6 +14,7 @@ def make_app(settings: Settings) -> Celery:
     celery = Celery("newsroom")
     celery.config_from_object(celery_config(settings))
     translation.register(celery)
+    syndication.register(celery)
     return celery
 
 

@@ -42,7 +42,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_create_missing_queues": True,
         "task_routes": {
             "newsroom.translate": {"queue": TRANSLATION_QUEUE},
-            "newsroom.syndicate": {"queue": SYNDICATION_QUEUE},
+            "newsroom.plan_deliveries": {"queue": SYNDICATION_QUEUE},
+            "newsroom.deliver": {"queue": SYNDICATION_QUEUE},
         },
         "task_serializer": "json",
         "accept_content": ["json"],

@@ -113,6 +113,6 @@ def _naive_if_sqlite(dialect: str, value: datetime) -> datetime:
 def celery_sender(celery_app: Any) -> Send:
     def send(work: Work) -> None:
         celery_app.send_task(work.task, args=list(work.args), task_id=work.task_id,
-                             queue=work.queue)
+                             queue=work.queue, eta=work.eta)
 
     return send

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from newsroom.application.articles import ArticleService
 from newsroom.application.base import Saved, utcnow
 from newsroom.application.queries import HistoryEntry, QueryService
-from newsroom.application.syndication import SyndicationService
+from newsroom.application.syndication import DeliveryService
 from newsroom.application.translations import TranslationService
 from newsroom.application.users import UserService
 from newsroom.domain.article import Article
@@ -20,7 +20,7 @@ __all__ = ["HistoryEntry", "Newsroom", "Saved", "utcnow"]
 
 
 class Newsroom(UserService, ArticleService, TranslationService, QueryService,
-               SyndicationService):
+               DeliveryService):
     name = "Newsroom"
     # Any version of an aggregate loads from the nearest snapshot plus fewer than this
     # many events. 10 keeps replay of an old version of a 10,000-event article within

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from newsroom import content
 from newsroom.application.base import Saved, ServiceBase
-from newsroom.domain.errors import ValidationFailed
-from newsroom.domain.policy import Actor
+from newsroom.domain.article import Article
+from newsroom.domain.delivery import CORRECTION, KILL, PUBLICATION, Delivery, delivery_id
+from newsroom.domain.errors import NotFound, ValidationFailed
+from newsroom.domain.policy import SYSTEM_ACTOR, Actor
 from newsroom.domain.subscriber import Subscriber
+from newsroom.domain.translation import Translation
 from newsroom.projections.topics import topic
 
 SETTINGS = ("name", "transport", "url", "path", "secret", "format", "languages",
@@ -93,3 +98,97 @@ class SyndicationService(ServiceBase):
             for notification in batch:
                 yield self._load(Subscriber, UUID(str(notification.originator_id)))
             start = batch[-1].id
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a publishing event sends out: which article, languages and revision."""
+
+    article_id: UUID
+    kind: str
+    languages: list[str]
+    revision: int
+    embargo_until: datetime | None
+
+
+class DeliveryService(SyndicationService):
+    def publication_of(self, stream_id: UUID, version: int) -> Publication:
+        """Reads one publishing event (article publication, correction, retraction, or a
+        translation's publication) as what it sends out."""
+        event: Any = next(iter(self.events.get(stream_id, gt=version - 1, lte=version)))
+        if isinstance(event, Translation.Published):
+            return Publication(event.article_id, PUBLICATION, [event.language],
+                               event.revision, event.embargo_until)
+        article = self._load(Article, stream_id, version)
+        if isinstance(event, Article.Published):
+            return Publication(stream_id, PUBLICATION, list(event.languages), event.revision,
+                               event.embargo_until)
+        if isinstance(event, Article.Corrected):
+            return Publication(stream_id, CORRECTION, [article.language], event.revision,
+                               article.embargo_until)
+        if isinstance(event, Article.Retracted):
+            languages = [article.language, *article.translation_languages]
+            return Publication(stream_id, KILL, languages, article.revision, None)
+        raise ValidationFailed("event", f"{type(event).__qualname__} publishes nothing")
+
+    def plan_deliveries(self, stream_id: UUID, version: int,
+                        received: Mapping[str, set[UUID]], now: datetime,
+                        actor: Actor = SYSTEM_ACTOR) -> list[UUID]:
+        """One Delivery per recipient and language, all in one save. A first
+        publication goes to every active subscriber of the language; a correction or a
+        kill notice goes to those that received an earlier version (``received``, by
+        language). Idempotent: deliveries that exist already are left alone."""
+        role = actor.role_for("delivery.plan")
+        publication = self.publication_of(stream_id, version)
+        planned: list[Delivery] = []
+        for subscriber in self.subscribers(actor):
+            for language in publication.languages:
+                if publication.kind == PUBLICATION:
+                    wanted = subscriber.wants(language)
+                else:
+                    wanted = subscriber.id in received.get(language, set())
+                if not wanted:
+                    continue
+                did = delivery_id(publication.article_id, version, language, subscriber.id)
+                try:
+                    self._load(Delivery, did)
+                    continue
+                except NotFound:
+                    pass
+                due = publication.embargo_until
+                if subscriber.early_embargo or (due is not None and due <= now):
+                    due = None
+                planned.append(Delivery.plan(
+                    article_id=publication.article_id, language=language,
+                    revision=publication.revision, kind=publication.kind,
+                    subscriber_id=subscriber.id, source_version=version, due_at=due,
+                    actor_id=actor.user_id, role=role))
+        if planned:
+            self._save(*planned)
+        return [d.id for d in planned]
+
+    def get_delivery(self, actor: Actor, delivery: UUID) -> Delivery:
+        actor.role_for("delivery.plan")
+        return self._load(Delivery, delivery)
+
+    def record_delivery_attempt(self, delivery: UUID, *, outcome: str,
+                                http_status: int | None, duration_ms: int, excerpt: str,
+                                error: str, give_up: bool,
+                                actor: Actor = SYSTEM_ACTOR) -> Delivery:
+        """Records one attempt; a permanent outcome (or ``give_up``) fails the delivery
+        and counts against the subscriber, a success clears its failure count."""
+        role = actor.role_for("delivery.plan")
+        item = self._load(Delivery, delivery)
+        if item.state != "pending":
+            return item
+        item.record_attempt(outcome=outcome, http_status=http_status, duration_ms=duration_ms,
+                            excerpt=excerpt, error=error, actor_id=actor.user_id, role=role)
+        subscriber = self._load(Subscriber, item.subscriber_id)
+        if outcome == "delivered":
+            subscriber.note_success(actor_id=actor.user_id, role=role)
+        elif outcome == "permanent" or give_up:
+            item.fail(error or outcome, actor_id=actor.user_id, role=role)
+            if outcome == "permanent":
+                subscriber.note_failure(item.id, error, actor_id=actor.user_id, role=role)
+        self._save(item, subscriber)
+        return item

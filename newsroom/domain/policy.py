@@ -42,6 +42,7 @@ ACTIONS: Final = (
     "translation.publish",
     "translation.override_qa",
     "translation.record",
+    "delivery.plan",
     "audit.read",
     "audit.verify",
     "subscriber.read",
@@ -99,7 +100,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
         _NEWSROOM_READ | {"audit.read", "audit.verify", "subscriber.read", "token.issue_own"}
     ),
     ADMIN: frozenset({"user.manage", "subscriber.read", "subscriber.manage", "token.issue_own"}),
-    SYSTEM: frozenset({"translation.record", "article.read", "translation.read"}),
+    SYSTEM: frozenset({"translation.record", "article.read", "translation.read",
+                       "delivery.plan", "subscriber.read"}),
 }
 
 

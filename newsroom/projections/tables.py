@@ -132,3 +132,20 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("tokens", JSON, nullable=False),
 )
+
+deliveries = Table(
+    "rm_deliveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("article_id", Uuid, nullable=False, index=True),
+    Column("language", String(35), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subscriber_id", Uuid, nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("planned_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+)

@@ -52,9 +52,10 @@ translation.approve          .        x        x         .      .      .
 translation.publish          .        x        .         .      .      .
 translation.override_qa      .        x        x         .      .      .
 translation.record           .        .        .         .      .      x
+delivery.plan                .        .        .         .      .      x
 audit.read                   .        .        .         x      .      .
 audit.verify                 .        .        .         x      .      .
-subscriber.read              .        .        .         x      x      .
+subscriber.read              .        .        .         x      x      x
 subscriber.manage            .        .        .         .      x      .
 user.manage                  .        .        .         .      x      .
 token.issue_own              x        x        x         x      x      .
@@ -85,7 +86,7 @@ def actor_with(*roles: str, name: str = "someone") -> Actor:
 def test_matrix_covers_exactly_every_role_and_action() -> None:
     assert {role for role, _ in EXPECTED} == set(ALL_ROLES)
     assert {action for _, action in EXPECTED} == set(ACTIONS)
-    assert len(EXPECTED) == 6 * 25
+    assert len(EXPECTED) == 6 * 26
     assert ROLES == ("journalist", "editor", "translator", "auditor", "admin")
     assert SYSTEM == "system"
 
@@ -109,7 +110,7 @@ def test_allowed_counts_per_role() -> None:
     # A second, coarse pin on the table: how much each role may do.
     counts = {role: sum(EXPECTED[(role, a)] for a in ACTIONS) for role in ALL_ROLES}
     assert counts == {"journalist": 8, "editor": 19, "translator": 8, "auditor": 7,
-                      "admin": 4, "system": 3}
+                      "admin": 4, "system": 5}
 
 
 def test_denied_message_is_readable() -> None:
@@ -305,6 +306,11 @@ def auditor_commands(app: Any, auditor: Actor, article_id: UUID
         "update_subscriber": lambda: app.update_subscriber(auditor, article_id, {"name": "Q"}),
         "suspend_subscriber": lambda: app.suspend_subscriber(auditor, article_id, "why"),
         "resume_subscriber": lambda: app.resume_subscriber(auditor, article_id),
+        "plan_deliveries": lambda: app.plan_deliveries(article_id, 1, {}, later,
+                                                       actor=auditor),
+        "record_delivery_attempt": lambda: app.record_delivery_attempt(
+            article_id, outcome="delivered", http_status=200, duration_ms=1, excerpt="",
+            error="", give_up=False, actor=auditor),
         "record_translation_failure": lambda: app.record_translation_failure(
             article_id, "es", "down", 1, actor=auditor),
         "add_user": lambda: app.add_user("mallory", "long enough pw", ["admin"], auditor),
@@ -347,13 +353,13 @@ def test_auditor_commands_cover_the_application_surface() -> None:
         "approve_translation", "publish_translation", "record_machine_translation",
         "record_translation_failure", "add_user", "set_roles", "issue_token",
         "revoke_token", "add_subscriber", "update_subscriber", "suspend_subscriber",
-        "resume_subscriber",
+        "resume_subscriber", "plan_deliveries", "record_delivery_attempt",
     }
     queries = {
         "get_user", "find_user", "actor_for", "login", "authenticate_token", "get_article",
         "translations_of", "get_translation", "history", "iter_article_ids",
         "authorize_revision", "authorize_submission", "get_translation_by_id",
-        "get_subscriber", "subscribers",
+        "get_subscriber", "subscribers", "publication_of", "get_delivery",
     }
     public = {
         name for name in set(dir(Newsroom)) - set(dir(Application))

@@ -1,0 +1,127 @@
+"""Syndication end to end on Redis with a real worker: a published article reaches a
+signed webhook receiver (ninjs) and a file drop (NewsML-G2), schema-valid; the
+correction and the kill notice follow to both."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_cast
+from jsonschema import Draft202012Validator, FormatChecker
+from lxml import etree
+from pipeline import (
+    pipeline_env,
+    redis_or_skip,
+    running_dispatcher,
+    services_for,
+    start_worker,
+    stop_worker,
+    wait_for,
+)
+from receivers import WebhookReceiver
+from unit.test_formats_model import standards_dir
+from unit.test_formats_newsml import _Offline
+
+from newsroom.bootstrap import Services
+from newsroom.webhook_secrets import generate_secret
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    url = "redis://127.0.0.1:6379/13"
+    redis_or_skip(url)
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return pipeline_env(tmp_path / "var", url, NEWSROOM_WEBHOOK_ALLOW_INSECURE="1",
+                        NEWSROOM_BASE_URL="https://news.example")
+
+
+@pytest.fixture
+def services(env: dict[str, str]) -> Iterator[Services]:
+    services = services_for(env)
+    yield services
+    services.close()
+
+
+def _ninjs_validator() -> Draft202012Validator:
+    schema = json.loads((standards_dir() / "ninjs" / "ninjs-schema_3.1.json").read_text())
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def _g2_schema() -> etree.XMLSchema:
+    folder = standards_dir() / "newsml-g2"
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    parser.resolvers.add(_Offline(str(folder)))
+    return etree.XMLSchema(etree.parse(str(folder / "NewsML-G2_2.35-spec-All-Power.xsd"),
+                                       parser))
+
+
+def test_publication_correction_and_kill_reach_every_subscriber(
+    services: Services, env: dict[str, str], tmp_path: Path
+) -> None:
+    cast = make_cast(services)
+    app = services.app
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    secret = generate_secret()
+    ninjs_schema, g2_schema = _ninjs_validator(), _g2_schema()
+    with WebhookReceiver(secret) as receiver:
+        app.add_subscriber(cast.admin, {"name": "Webhook partner", "transport": "webhook",
+                                        "url": receiver.url, "secret": secret,
+                                        "format": "ninjs", "languages": ["fr"]})
+        app.add_subscriber(cast.admin, {"name": "Archive", "transport": "file",
+                                        "path": str(drop), "format": "newsml-g2"})
+        article_id = app.create_article(
+            cast.editor, headline="Séoul répond aux critiques", language="fr",
+            body="La Corée du Nord a qualifié jeudi les critiques d’irresponsables.").id
+        app.submit(cast.editor, article_id)
+        app.approve(cast.editor, article_id)
+        app.publish(cast.editor, article_id)
+
+        worker = start_worker(env)
+        try:
+            with running_dispatcher(services):
+                wait_for(lambda: len(receiver.deliveries) == 1 and len(list(drop.glob("*.xml")))
+                         == 1, 60, "the first publication", worker.output)
+                app.correct(cast.editor, article_id,
+                            {"body": "La Corée du Nord a rejeté jeudi les critiques."},
+                            "Le verbe de la première phrase a été corrigé.")
+                wait_for(lambda: len(receiver.deliveries) == 2 and len(list(drop.glob("*.xml")))
+                         == 2, 60, "the correction", worker.output)
+                app.retract(cast.editor, article_id, "Dépêche retirée à la demande de l’agence.")
+                wait_for(lambda: len(receiver.deliveries) == 3 and len(list(drop.glob("*.xml")))
+                         == 3, 60, "the kill notice", worker.output)
+        finally:
+            stop_worker(worker)
+
+        assert receiver.duplicates == 0
+        assert all(r.signature_ok for r in receiver.requests)
+        documents: list[dict[str, Any]] = [json.loads(b) for b in receiver.deliveries.values()]
+    for document in documents:
+        assert not list(ninjs_schema.iter_errors(document)), document
+    by_version = {(d["version"], d["pubStatus"]): d for d in documents}
+    assert set(by_version) == {("1", "usable"), ("2", "usable"), ("2", "canceled")}
+    assert "corrigé" in by_version[("2", "usable")]["edNote"]
+    assert "rejeté" in by_version[("2", "usable")]["bodies"][0]["value"]
+    assert "retirée" in by_version[("2", "canceled")]["edNote"]
+    statuses = []
+    for path in drop.glob("*.xml"):
+        root = etree.fromstring(path.read_bytes())
+        g2_schema.assertValid(root)
+        statuses.append(root.find(".//{*}pubStatus").get("qcode"))
+    assert sorted(statuses) == ["stat:canceled", "stat:usable", "stat:usable"]
+    services.projections.catch_up("delivery_list")
+    from sqlalchemy import select
+
+    from newsroom.projections.tables import deliveries
+
+    with services.engine.connect() as conn:
+        rows = conn.execute(select(deliveries.c.kind, deliveries.c.status)).all()
+    assert sorted(rows) == sorted([("publication", "delivered")] * 2
+                                  + [("correction", "delivered")] * 2
+                                  + [("kill", "delivered")] * 2)
