@@ -212,3 +212,28 @@ def history(article_id: str) -> Response:
     actor.role_for("article.history")
     aid = uuid_arg(article_id)
     return jsonify(history_document(newsroom().history(actor, aid)))
+
+
+@bp.get("/articles/<article_id>/deliveries")
+def deliveries_of(article_id: str) -> Response:
+    """Which version of each language every subscriber has, and since when."""
+    from newsroom.domain.policy import SYSTEM_ACTOR
+    from newsroom.projections.tables import deliveries
+
+    actor = api_actor()
+    actor.role_for("article.history")
+    aid = uuid_arg(article_id)
+    newsroom().get_article(actor, aid)
+    services().projections.catch_up("delivery_list")
+    with services().engine.connect() as conn:
+        rows = conn.execute(select(deliveries).where(deliveries.c.article_id == aid)
+                            .order_by(deliveries.c.planned_at)).mappings().all()
+    names = {s.id: s.name for s in newsroom().subscribers(SYSTEM_ACTOR)}
+    return jsonify(jsonable([
+        {"id": row["id"], "subscriber": {"id": row["subscriber_id"],
+                                         "name": names.get(row["subscriber_id"], "?")},
+         "language": row["language"], "revision": row["revision"], "kind": row["kind"],
+         "status": row["status"], "attempts": row["attempts"], "due_at": row["due_at"],
+         "delivered_at": row["delivered_at"], "last_error": row["last_error"]}
+        for row in rows
+    ]))

@@ -122,6 +122,16 @@ def test_publication_correction_and_kill_reach_every_subscriber(
 
     with services.engine.connect() as conn:
         rows = conn.execute(select(deliveries.c.kind, deliveries.c.status)).all()
+    from newsroom.web import create_app
+
+    client = create_app(services).test_client()
+    token = app.issue_token("audrey", 1)[0]
+    listed = client.get(f"/api/v1/articles/{article_id}/deliveries",
+                        headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert {(d["subscriber"]["name"], d["kind"], d["status"]) for d in listed} == {
+        (name, kind, "delivered") for name in ("Webhook partner", "Archive")
+        for kind in ("publication", "correction", "kill")}
+    assert all(d["delivered_at"] for d in listed)
     assert sorted(rows) == sorted([("publication", "delivered")] * 2
                                   + [("correction", "delivered")] * 2
                                   + [("kill", "delivered")] * 2)
