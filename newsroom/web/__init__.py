@@ -20,6 +20,7 @@ from newsroom.web import (
     desk,
     editor,
     errors,
+    feeds,
     health,
     public,
     translator,
@@ -52,7 +53,7 @@ def create_app(services: Services, test_config: dict[str, Any] | None = None) ->
     app.register_blueprint(api_subscribers.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     ui.install(app)
-    for screen in (auth, desk, editor, translator, audit, admin, public):
+    for screen in (auth, desk, editor, translator, audit, admin, public, feeds):
         app.register_blueprint(screen.bp)
 
     @app.get("/api/openapi.json")

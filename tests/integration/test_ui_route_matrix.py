@@ -73,6 +73,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("editor.request_translations", "POST"):
                                  {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
     # ---- translator ----------------------------------------------------------------
+    ("feeds.atom", "GET"):       {ANON: 200, J: 200, E: 200, T: 200, AU: 200, AD: 200},
+    ("feeds.sitemap", "GET"):    {ANON: 200, J: 200, E: 200, T: 200, AU: 200, AD: 200},
     ("translator.queue", "GET"): {ANON: 302, J: 403, E: 200, T: 200, AU: 403, AD: 403},
     ("translator.review", "GET"): {ANON: 302, J: 200, E: 200, T: 200, AU: 200, AD: 403},
     ("translator.post_edit", "POST"):
@@ -334,6 +336,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         "retract", World.new_published, {"reason": "The figures were wrong."}),
     ("editor.request_translations", "POST"): _review_action(
         "translations", World.new_approved, {"languages": "ca"}),
+    ("feeds.atom", "GET"): _get(lambda w: "/feeds/fr.atom"),
+    ("feeds.sitemap", "GET"): _get(lambda w: "/sitemap-news.xml"),
     ("translator.queue", "GET"): _get(lambda w: "/translations"),
     ("translator.review", "GET"): _get(lambda w: f"/articles/{w.story}/translations/es"),
     ("translator.post_edit", "POST"): _translation_action(
@@ -357,6 +361,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {
 
 # Unknown objects, for the routes that take one: an id nobody has.
 MISSING: dict[tuple[str, str], str] = {
+    ("feeds.atom", "GET"): "/feeds/not_a_language.atom",
     ("desk.article", "GET"): "/articles/{aid}",
     ("desk.edit", "GET"): "/articles/{aid}/edit",
     ("desk.edit", "POST"): "/articles/{aid}/edit",
@@ -517,7 +522,9 @@ def test_route_role_status_for_unknown_objects(world: World, key: tuple[str, str
                                                role: str) -> None:
     """Allowed roles get 404 for an unknown object; refused ones 403 (policy first)."""
     allowed = EXPECTED[key][role] in (200, 201, 302) and not (role == ANON and key[1] == "GET"
-                                                               and key[0] != "public.article")
+                                                               and key[0] not in (
+                                                                   "public.article",
+                                                                   "feeds.atom"))
     expected = 404 if allowed else EXPECTED[key][role]
     path = MISSING[key].format(aid=uuid.uuid4(), name="nobody-here", tid=uuid.uuid4().hex)
     data = {"expected_version": "1", "version": "1"} if key[1] == "POST" else None
