@@ -74,7 +74,19 @@ def _deliver(event: Any) -> Work:
     )
 
 
+def _publish_when_due(event: Any) -> Work:
+    task = "newsroom.publish_scheduled"
+    return Work(
+        task=task,
+        queue=SYNDICATION_QUEUE,
+        args=(str(event.originator_id),),
+        task_id=work_id(event.originator_id, event.originator_version, task),
+        eta=event.publish_at,
+    )
+
+
 RULES: dict[str, Callable[[Any], Work]] = {
+    topic(Article.PublicationScheduled): _publish_when_due,
     topic(Translation.Requested): _translate,
     topic(Translation.Rerequested): _translate,
     topic(Article.Published): _plan,

@@ -44,6 +44,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "newsroom.translate": {"queue": TRANSLATION_QUEUE},
             "newsroom.plan_deliveries": {"queue": SYNDICATION_QUEUE},
             "newsroom.deliver": {"queue": SYNDICATION_QUEUE},
+            "newsroom.publish_scheduled": {"queue": SYNDICATION_QUEUE},
         },
         "task_serializer": "json",
         "accept_content": ["json"],

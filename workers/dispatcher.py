@@ -22,8 +22,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from newsroom.bootstrap import Services
-from newsroom.policies import RULES, TRANSLATION_QUEUE, Work, work_for
-from newsroom.projections.tables import positions, translation_queue
+from newsroom.policies import RULES, SYNDICATION_QUEUE, TRANSLATION_QUEUE, Work, work_for
+from newsroom.projections.tables import article_summaries, positions, translation_queue
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,21 @@ class Dispatcher:
                            args=(str(row[0]), int(row[1])), task_id=f"reconcile-{uuid4()}"))
         if rows:
             log.info("reconciler re-enqueued %d translation(s)", len(rows))
-        return len(rows)
+        return len(rows) + self._reconcile_schedules(now or datetime.now(UTC))
+
+    def _reconcile_schedules(self, now: datetime) -> int:
+        """Scheduled publications whose time has passed but that are not published: a
+        lost timer task (a broker that lost its queue) must not hold a story back."""
+        self.services.projections.catch_up("article_list")
+        table = article_summaries
+        with self.services.engine.connect() as conn:
+            due = conn.execute(select(table.c.id).where(
+                table.c.state == "approved", table.c.scheduled_at.is_not(None),
+                table.c.scheduled_at <= _naive_if_sqlite(conn.dialect.name, now))).scalars().all()
+        for article_id in due:
+            self.send(Work(task="newsroom.publish_scheduled", queue=SYNDICATION_QUEUE,
+                           args=(str(article_id),), task_id=f"reconcile-{uuid4()}"))
+        return len(due)
 
     def run(self, stop: threading.Event, *, poll_interval: float = 0.2,
             reconcile_interval: float = 30.0) -> None:

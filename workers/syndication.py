@@ -150,8 +150,25 @@ def _record(delivery: UUID, **attempt: Any) -> None:
             continue  # the subscriber's stream moved (another delivery): reload, retry
 
 
+def publish_scheduled(task: Task, article_id: str) -> str:
+    app = runtime.services().app
+    article = app.get_article(SYSTEM_ACTOR, UUID(article_id))
+    due = article.scheduled_at
+    if due is not None and due > datetime.now(UTC):
+        # An early delivery of the timer (or a schedule moved later): wait for it.
+        raise task.retry(countdown=(due - datetime.now(UTC)).total_seconds(), max_retries=None)
+    for _ in range(10):
+        try:
+            return "published" if app.publish_scheduled(UUID(article_id)) else "not-due"
+        except VersionConflict:
+            continue  # an editor acted meanwhile: look again
+    raise RuntimeError(f"could not publish {article_id} as scheduled")
+
+
 def register(app: Celery) -> None:
     app.task(name="newsroom.plan_deliveries", bind=True, acks_late=True,
              reject_on_worker_lost=True)(plan_deliveries)
     app.task(name="newsroom.deliver", bind=True, acks_late=True,
              reject_on_worker_lost=True)(deliver)
+    app.task(name="newsroom.publish_scheduled", bind=True, acks_late=True,
+             reject_on_worker_lost=True)(publish_scheduled)

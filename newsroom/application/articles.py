@@ -16,6 +16,7 @@ from newsroom.domain.errors import (
     ValidationFailed,
 )
 from newsroom.domain.policy import (
+    SYSTEM_ACTOR,
     Actor,
     role_to_revise,
     role_to_submit,
@@ -124,6 +125,10 @@ class ArticleService(ServiceBase):
                 lambda a: a.schedule_publication(at, embargo_until, actor_id=actor.user_id,
                                                  role=role),
             )
+        return self._publish_now(actor, role, article_id, embargo_until, expected_version)
+
+    def _publish_now(self, actor: Actor, role: str, article_id: UUID,
+                     embargo_until: datetime | None, expected_version: int | None) -> Saved:
         ready: list[Translation] = []
 
         def change(article: Article) -> None:
@@ -134,10 +139,22 @@ class ArticleService(ServiceBase):
             article.publish(embargo_until, [t.language for t in ready],
                             actor_id=actor.user_id, role=role)
             for translation in ready:
-                translation.publish(embargo_until, actor_id=actor.user_id, role=role)
+                # The article's embargo, which a scheduled publication carries over.
+                translation.publish(article.embargo_until, actor_id=actor.user_id, role=role)
 
         return self._command(Article, article_id, expected_version, change,
                              lambda _a: list(ready))
+
+    def publish_scheduled(self, article_id: UUID, actor: Actor = SYSTEM_ACTOR) -> Saved | None:
+        """Fires a scheduled publication once its time has come; None (nothing done)
+        when it is not due, was cancelled by another action, or already happened, so
+        the timer task and the reconciler can both call it safely."""
+        role = actor.role_for("article.publish_scheduled")
+        article = self._load(Article, article_id)
+        due = article.scheduled_at
+        if article.state != wf.APPROVED or due is None or due > utcnow():
+            return None
+        return self._publish_now(actor, role, article_id, None, article.version)
 
     def correct(
         self, actor: Actor, article_id: UUID, changes: Mapping[str, object], note: object,

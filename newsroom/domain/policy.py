@@ -43,6 +43,7 @@ ACTIONS: Final = (
     "translation.override_qa",
     "translation.record",
     "delivery.plan",
+    "article.publish_scheduled",
     "audit.read",
     "audit.verify",
     "subscriber.read",
@@ -101,7 +102,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     ),
     ADMIN: frozenset({"user.manage", "subscriber.read", "subscriber.manage", "token.issue_own"}),
     SYSTEM: frozenset({"translation.record", "article.read", "translation.read",
-                       "delivery.plan", "subscriber.read"}),
+                       "delivery.plan", "subscriber.read", "article.publish_scheduled"}),
 }
 
 

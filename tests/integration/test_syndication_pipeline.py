@@ -135,3 +135,47 @@ def test_publication_correction_and_kill_reach_every_subscriber(
     assert sorted(rows) == sorted([("publication", "delivered")] * 2
                                   + [("correction", "delivered")] * 2
                                   + [("kill", "delivered")] * 2)
+
+
+def test_scheduled_publication_fires_and_embargoed_deliveries_wait(
+    services: Services, env: dict[str, str], tmp_path: Path
+) -> None:
+    """No web request needed: the timer task publishes at the scheduled time, and a
+    delivery under embargo arrives only after the embargo, and soon after it."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    # Receipt times are monotonic; map them to wall-clock through one shared instant.
+    mono0, wall0 = time.monotonic(), datetime.now(UTC)
+    cast = make_cast(services)
+    app = services.app
+    secret = generate_secret()
+    with WebhookReceiver(secret) as receiver:
+        app.add_subscriber(cast.admin, {"name": "Partner", "transport": "webhook",
+                                        "url": receiver.url, "secret": secret,
+                                        "format": "ninjs", "languages": ["fr"]})
+        scheduled = app.create_article(cast.editor, headline="Budget à 17 h", language="fr",
+                                       body="Le conseil vote le budget.").id
+        app.submit(cast.editor, scheduled)
+        app.approve(cast.editor, scheduled)
+        publish_at = datetime.now(UTC) + timedelta(seconds=3)
+        embargo = publish_at + timedelta(seconds=3)
+        app.publish(cast.editor, scheduled, at=publish_at, embargo_until=embargo)
+        assert app.get_article(cast.editor, scheduled).state == "approved"
+
+        worker = start_worker(env)
+        try:
+            with running_dispatcher(services):
+                wait_for(lambda: app.get_article(cast.editor, scheduled).state == "published",
+                         20, "the scheduled publication", worker.output)
+                published = app.get_article(cast.editor, scheduled)
+                assert published.first_published_at is not None
+                assert published.first_published_at >= publish_at
+                assert published.embargo_until == embargo
+                wait_for(lambda: len(receiver.deliveries) == 1, 30, "the embargoed delivery",
+                         worker.output)
+        finally:
+            stop_worker(worker)
+    arrivals = [wall0 + timedelta(seconds=r.at - mono0) for r in receiver.requests]
+    assert min(arrivals) >= embargo, "a request arrived before the embargo passed"
+    assert (max(arrivals) - embargo).total_seconds() < 5, "not delivered within 5 s after"

@@ -53,6 +53,7 @@ translation.publish          .        x        .         .      .      .
 translation.override_qa      .        x        x         .      .      .
 translation.record           .        .        .         .      .      x
 delivery.plan                .        .        .         .      .      x
+article.publish_scheduled    .        .        .         .      .      x
 audit.read                   .        .        .         x      .      .
 audit.verify                 .        .        .         x      .      .
 subscriber.read              .        .        .         x      x      x
@@ -86,7 +87,7 @@ def actor_with(*roles: str, name: str = "someone") -> Actor:
 def test_matrix_covers_exactly_every_role_and_action() -> None:
     assert {role for role, _ in EXPECTED} == set(ALL_ROLES)
     assert {action for _, action in EXPECTED} == set(ACTIONS)
-    assert len(EXPECTED) == 6 * 26
+    assert len(EXPECTED) == 6 * 27
     assert ROLES == ("journalist", "editor", "translator", "auditor", "admin")
     assert SYSTEM == "system"
 
@@ -110,7 +111,7 @@ def test_allowed_counts_per_role() -> None:
     # A second, coarse pin on the table: how much each role may do.
     counts = {role: sum(EXPECTED[(role, a)] for a in ACTIONS) for role in ALL_ROLES}
     assert counts == {"journalist": 8, "editor": 19, "translator": 8, "auditor": 7,
-                      "admin": 4, "system": 5}
+                      "admin": 4, "system": 6}
 
 
 def test_denied_message_is_readable() -> None:
@@ -306,6 +307,7 @@ def auditor_commands(app: Any, auditor: Actor, article_id: UUID
         "update_subscriber": lambda: app.update_subscriber(auditor, article_id, {"name": "Q"}),
         "suspend_subscriber": lambda: app.suspend_subscriber(auditor, article_id, "why"),
         "resume_subscriber": lambda: app.resume_subscriber(auditor, article_id),
+        "publish_scheduled": lambda: app.publish_scheduled(article_id, actor=auditor),
         "plan_deliveries": lambda: app.plan_deliveries(article_id, 1, {}, later,
                                                        actor=auditor),
         "record_delivery_attempt": lambda: app.record_delivery_attempt(
@@ -354,6 +356,7 @@ def test_auditor_commands_cover_the_application_surface() -> None:
         "record_translation_failure", "add_user", "set_roles", "issue_token",
         "revoke_token", "add_subscriber", "update_subscriber", "suspend_subscriber",
         "resume_subscriber", "plan_deliveries", "record_delivery_attempt",
+        "publish_scheduled",
     }
     queries = {
         "get_user", "find_user", "actor_for", "login", "authenticate_token", "get_article",
