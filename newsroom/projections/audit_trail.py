@@ -9,6 +9,8 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, insert, select
 
 from newsroom.domain.article import Article
+from newsroom.domain.delivery import Delivery
+from newsroom.domain.subscriber import Subscriber
 from newsroom.domain.translation import Translation
 from newsroom.domain.user import User
 from newsroom.jsonable import jsonable
@@ -16,7 +18,7 @@ from newsroom.projections.tables import audit_trail, streams
 from newsroom.projections.topics import topics_of
 
 NAME = "audit_trail"
-TOPICS = topics_of(Article, Translation, User)
+TOPICS = topics_of(Article, Translation, User, Subscriber, Delivery)
 
 # Bookkeeping fields, shown as columns rather than as data.
 _META = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id",
@@ -35,6 +37,11 @@ def _stream(conn: Connection, event: Any) -> tuple[UUID, str, str]:
         row = (event.article_id, "article", f"translation:{event.language}")
     elif isinstance(event, User.Registered):
         row = (event.originator_id, "user", f"user:{event.name}")
+    elif isinstance(event, Subscriber.Created):
+        row = (event.originator_id, "subscriber", f"subscriber:{event.name}"[:48])
+    elif isinstance(event, Delivery.Planned):
+        # Deliveries belong to the article's trail (the auditor's timeline shows them).
+        row = (event.article_id, "article", f"delivery:{event.language}")
     else:
         found = conn.execute(
             select(streams.c.subject_id, streams.c.subject_kind, streams.c.label)
@@ -53,6 +60,9 @@ def apply(conn: Connection, event: Any, position: int) -> None:
         data["password_hash"] = "(hidden)"  # noqa: S105 (a placeholder)
     if isinstance(event, User.TokenIssued):
         data["digest"] = "(hidden)"
+    if isinstance(event, Subscriber.Created) or "secret" in data.get("changes", {}):
+        data.pop("secret", None)
+        data.get("changes", {}).pop("secret", None)
     conn.execute(insert(audit_trail).values(
         position=position, subject_id=subject_id, subject_kind=kind, stream=label,
         originator_id=event.originator_id, version=event.originator_version,

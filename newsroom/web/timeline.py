@@ -110,6 +110,13 @@ def lanes_of(events: Iterable[TimelineEvent], source_language: str,
             lane = translations.setdefault(language, Lane(key=language,
                                                           label=f"{language} (translation)"))
             states = TRANSLATION_STATES
+        elif event.stream.startswith("delivery:") and event.type == "DeliveryDelivered":
+            # Deliveries are marks on their language's lane: when a partner got it.
+            language = event.stream.split(":", 1)[1]
+            lane = source if language == source_language else translations.setdefault(
+                language, Lane(key=language, label=f"{language} (translation)"))
+            lane.marks.append(TimelineEvent(event.stream, event.type, at, event.version))
+            continue
         else:
             continue
         lane.marks.append(TimelineEvent(event.stream, event.type, at, event.version))

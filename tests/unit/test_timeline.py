@@ -116,3 +116,22 @@ def test_no_events_is_an_empty_picture() -> None:
     root = svg([])
     assert lanes(root) == []
     assert any(t.text == "No events." for t in root.iter(f"{SVG}text"))
+
+
+def test_deliveries_are_marks_on_their_language_lane() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from newsroom.web.timeline import TimelineEvent, lanes_of
+
+    t0 = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    events = [
+        TimelineEvent("article", "ArticleCreated", t0, 1),
+        TimelineEvent("article", "ArticlePublished", t0 + timedelta(hours=1), 4),
+        TimelineEvent("delivery:fr", "DeliveryPlanned", t0 + timedelta(hours=1), 1),
+        TimelineEvent("delivery:fr", "DeliveryDelivered", t0 + timedelta(hours=1, minutes=1), 3),
+    ]
+    lanes = lanes_of(events, "fr", t0 + timedelta(hours=2))
+    assert [lane.key for lane in lanes] == ["fr"]
+    assert [m.type for m in lanes[0].marks] == [
+        "ArticleCreated", "ArticlePublished", "DeliveryDelivered"]
+    assert [s.state for s in lanes[0].segments][-1] == "published"
