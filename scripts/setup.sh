@@ -12,6 +12,8 @@ APT_PACKAGES=(
   # Headless browser for the end-to-end tests (driven by Playwright's Python package,
   # which never downloads a browser of its own here).
   chromium fonts-dejavu-core
+  # Load generator for bench/web.py.
+  wrk
 )
 
 missing=()

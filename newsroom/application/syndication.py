@@ -192,3 +192,9 @@ class DeliveryService(SyndicationService):
                 subscriber.note_failure(item.id, error, actor_id=actor.user_id, role=role)
         self._save(item, subscriber)
         return item
+
+    def resend_delivery(self, actor: Actor, delivery: UUID) -> Saved:
+        """An admin sends a failed delivery again, under the same id."""
+        role = actor.role_for("subscriber.manage")
+        return self._command(Delivery, delivery, None,
+                             lambda d: d.resend(actor_id=actor.user_id, role=role))

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from newsroom.domain.copying import ContainerCopy
+from newsroom.domain.errors import InvalidTransition
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:newsroom:delivery")
 
@@ -106,6 +107,9 @@ class Delivery(ContainerCopy, Aggregate):
 
     def resend(self, *, actor_id: UUID, role: str) -> None:
         """An admin's resend: the same delivery id, so receivers still de-duplicate."""
+        if self.state != FAILED:
+            raise InvalidTransition("resend", self.state, {"wait for it to finish"},
+                                    noun="a delivery")
         self.trigger_event(self.Resent, actor_id=actor_id, role=role)
 
     def apply_event(self, event: Delivery.Event) -> None:

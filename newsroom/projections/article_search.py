@@ -39,19 +39,33 @@ def _upsert(conn: Connection, article_id: str, headline: str, body: str) -> None
         ), {"id": article_id, "h": headline, "b": body, "fh": fold(headline),
             "fb": fold(body)})
     else:
-        conn.execute(text("DELETE FROM rm_article_fts WHERE id = :id"), {"id": article_id})
-        conn.execute(text(
-            "INSERT INTO rm_article_fts (id, headline, body) VALUES (:id, :h, :b)"
-        ), {"id": article_id, "h": headline, "b": body})
+        # Looked up by rowid through a keyed table: FTS5 cannot index its id column.
+        row = conn.execute(text("SELECT row FROM rm_article_fts_rows WHERE id = :id"),
+                           {"id": article_id}).scalar()
+        if row is None:
+            inserted = conn.execute(text(
+                "INSERT INTO rm_article_fts (id, headline, body) VALUES (:id, :h, :b)"
+            ), {"id": article_id, "h": headline, "b": body})
+            conn.execute(text("INSERT INTO rm_article_fts_rows (id, row) VALUES (:id, :row)"),
+                         {"id": article_id, "row": inserted.lastrowid})
+        else:
+            conn.execute(text("DELETE FROM rm_article_fts WHERE rowid = :row"), {"row": row})
+            conn.execute(text(
+                "INSERT INTO rm_article_fts (rowid, id, headline, body) "
+                "VALUES (:row, :id, :h, :b)"), {"row": row, "id": article_id, "h": headline,
+                                                "b": body})
 
 
 def _current(conn: Connection, article_id: str) -> tuple[str, str]:
-    table = "rm_article_search" if conn.dialect.name == "postgresql" else "rm_article_fts"
-    row = conn.execute(
-        text(f"SELECT headline, body FROM {table} WHERE id = :id"),  # noqa: S608
-        {"id": article_id},
-    ).one()
-    return str(row[0]), str(row[1])
+    if conn.dialect.name == "postgresql":
+        found = conn.execute(text("SELECT headline, body FROM rm_article_search WHERE id = :id"),
+                             {"id": article_id}).one()
+    else:
+        found = conn.execute(text(
+            "SELECT f.headline, f.body FROM rm_article_fts_rows r "
+            "JOIN rm_article_fts f ON f.rowid = r.row WHERE r.id = :id"),
+            {"id": article_id}).one()
+    return str(found[0]), str(found[1])
 
 
 def apply(conn: Connection, event: Any, position: int) -> None:
@@ -65,8 +79,11 @@ def apply(conn: Connection, event: Any, position: int) -> None:
 
 
 def clear(conn: Connection) -> None:
-    table = "rm_article_search" if conn.dialect.name == "postgresql" else "rm_article_fts"
-    conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DELETE FROM rm_article_search"))
+    else:
+        conn.execute(text("DELETE FROM rm_article_fts"))
+        conn.execute(text("DELETE FROM rm_article_fts_rows"))
 
 
 def fts_query(words: str) -> str:

@@ -80,23 +80,30 @@ class ProjectionRunner:
             if start is None:
                 conn.execute(insert(positions).values(projection=projection.name, position=0))
                 start = 0
+            # The head is read first: every id up to it is committed (the store inserts
+            # in id order), so a short batch means nothing else of ours lies below it.
+            head = self.recorder.max_notification_id() or 0
+            if head <= start:
+                return 0
             notifications = self.recorder.select_notifications(
-                start=start, limit=self.batch_size, topics=projection.topics,
+                start=start, limit=self.batch_size, stop=head, topics=projection.topics,
                 inclusive_of_start=False,
             )
-            if not notifications:
-                return 0
             for notification in notifications:
                 projection.apply(conn, self.mapper.to_domain_event(notification), notification.id)
+            # A full batch stops at its last event; a short one has seen everything up to
+            # the head, so the position jumps there and the next call scans nothing: a
+            # projection of rare events no longer re-reads the whole log on every call.
+            reached = notifications[-1].id if len(notifications) == self.batch_size else head
             moved = conn.execute(
                 update(positions)
                 .where(positions.c.projection == projection.name)
                 .where(positions.c.position == start)
-                .values(position=notifications[-1].id)
+                .values(position=reached)
             )
             if moved.rowcount != 1:
                 raise LostRace(projection.name)
-            return len(notifications)
+            return len(notifications) if notifications else 0
 
     def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Clears the projection's rows and position, then replays the whole log."""

@@ -215,7 +215,8 @@ def test_stale_translation_is_flagged_with_the_source_changes(
     assert "Stale" in text
     assert "What changed in the source since version 1" in text
     section = text.split('class="card source-changes"')[1].split("</section>")[0]
-    assert "<ins>très </ins>" in section or "<ins>très</ins>" in section
+    # Which side of a space the insertion takes is the matcher's choice.
+    assert any(d in section for d in ("<ins>très </ins>", "<ins>très</ins>", "<ins> très</ins>"))
     assert "Le conseil municipal" not in section  # the unchanged paragraph is not shown
 
 
