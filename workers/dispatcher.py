@@ -23,7 +23,12 @@ from sqlalchemy.exc import IntegrityError
 
 from newsroom.bootstrap import Services
 from newsroom.policies import RULES, SYNDICATION_QUEUE, TRANSLATION_QUEUE, Work, work_for
-from newsroom.projections.tables import article_summaries, positions, translation_queue
+from newsroom.projections.tables import (
+    article_summaries,
+    deliveries,
+    positions,
+    translation_queue,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +91,24 @@ class Dispatcher:
                            args=(str(row[0]), int(row[1])), task_id=f"reconcile-{uuid4()}"))
         if rows:
             log.info("reconciler re-enqueued %d translation(s)", len(rows))
-        return len(rows) + self._reconcile_schedules(now or datetime.now(UTC))
+        moment = now or datetime.now(UTC)
+        return len(rows) + self._reconcile_schedules(moment) + self._reconcile_deliveries(moment)
+
+    def _reconcile_deliveries(self, now: datetime) -> int:
+        """Deliveries due (embargo passed) that stayed pending too long are sent again;
+        the task returns at once for any that completed meanwhile."""
+        self.services.projections.catch_up("delivery_list")
+        table = deliveries
+        cutoff = _naive_if_sqlite(self.services.engine.dialect.name, now - self.reconcile_after)
+        current = _naive_if_sqlite(self.services.engine.dialect.name, now)
+        with self.services.engine.connect() as conn:
+            stuck = conn.execute(select(table.c.id).where(
+                table.c.status == "pending", table.c.planned_at < cutoff,
+                (table.c.due_at.is_(None)) | (table.c.due_at <= current))).scalars().all()
+        for delivery in stuck:
+            self.send(Work(task="newsroom.deliver", queue=SYNDICATION_QUEUE,
+                           args=(str(delivery),), task_id=f"reconcile-{uuid4()}"))
+        return len(stuck)
 
     def _reconcile_schedules(self, now: datetime) -> int:
         """Scheduled publications whose time has passed but that are not published: a
