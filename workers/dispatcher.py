@@ -29,8 +29,10 @@ from newsroom.projections.tables import (
     positions,
     translation_queue,
 )
+from workers.translation import BACKOFF_CAP
 
 log = logging.getLogger(__name__)
+
 
 POSITION_NAME = "dispatcher"
 Send = Callable[[Work], None]
@@ -79,12 +81,21 @@ class Dispatcher:
     def reconcile_once(self, now: datetime | None = None) -> int:
         """Re-enqueues translations still `requested` after `reconcile_after`."""
         self.services.projections.catch_up("translation_queue")
-        cutoff = (now or datetime.now(UTC)) - self.reconcile_after
+        moment = now or datetime.now(UTC)
+        cutoff = moment - self.reconcile_after
+        # A translation whose task recorded a transient failure has a retry chain
+        # waiting out its backoff: leave it alone until that chain has surely died.
+        retrying_cutoff = moment - timedelta(seconds=BACKOFF_CAP) - self.reconcile_after
         table = translation_queue
         with self.services.engine.connect() as conn:
+            dialect = conn.dialect.name
             rows = conn.execute(select(table.c.id, table.c.source_version).where(
-                table.c.state == "requested", table.c.requested_at < _naive_if_sqlite(
-                    conn.dialect.name, cutoff))).all()
+                table.c.state == "requested",
+                ((table.c.failure_reason.is_(None))
+                 & (table.c.requested_at < _naive_if_sqlite(dialect, cutoff)))
+                | ((table.c.failure_reason.is_not(None))
+                   & (table.c.updated_at < _naive_if_sqlite(dialect, retrying_cutoff))),
+            )).all()
         for row in rows:
             # A fresh id: the original message may be stranded under the old one.
             self.send(Work(task="newsroom.translate", queue=TRANSLATION_QUEUE,

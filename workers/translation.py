@@ -108,6 +108,9 @@ def translate(task: Task, translation_id: str, source_version: int) -> str:
             return "failed"
         delay = min(BACKOFF_CAP, max(backoff(retries, base=settings.translation_backoff),
                     float(getattr(exc, "retry_after", None) or 0)))
+        _record_attempt_failure(article_id, translation.language, source_version,
+                                f"attempt {retries + 1} failed, retrying in {delay:.0f} s: {exc}",
+                                retries + 1)
         raise task.retry(exc=exc, countdown=delay,
                          max_retries=settings.translation_max_retries) from exc
     except PermanentEngineError as exc:
@@ -130,6 +133,18 @@ def translate(task: Task, translation_id: str, source_version: int) -> str:
                             f"the engine's output was refused: {exc}")
             return "failed"
     raise RuntimeError(f"could not record translation {translation_id}: kept conflicting")
+
+
+def _record_attempt_failure(article_id: UUID, language: str, source_version: int,
+                            reason: str, attempt: int) -> None:
+    app = runtime.services().app
+    for _ in range(10):
+        try:
+            app.record_translation_attempt_failure(article_id, language, reason, attempt,
+                                                   source_version)
+            return
+        except VersionConflict:
+            continue
 
 
 def _record_failure(article_id: UUID, language: str, source_version: int, reason: str) -> None:

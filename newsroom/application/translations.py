@@ -116,3 +116,17 @@ class TranslationService(ServiceBase):
         if changed:
             self._save(translation)
         return changed
+
+    def record_translation_attempt_failure(
+        self, article_id: UUID, language: str, reason: str, attempt: int, source_version: int,
+        actor: Actor = SYSTEM_ACTOR,
+    ) -> bool:
+        """A transient failure, on record: editors see why a translation is still
+        waiting, and the reconciler sees that a retry chain is alive."""
+        role = actor.role_for("translation.record")
+        translation = self._load(Translation, translation_id(article_id, language))
+        changed = translation.record_attempt_failure(reason[:2000], attempt, source_version,
+                                                     actor_id=actor.user_id, role=role)
+        if changed:
+            self._save(translation)
+        return changed

@@ -60,6 +60,13 @@ class Translation(ContainerCopy, Aggregate):
         reason: str
         source_version: int
 
+    class AttemptFailed(Event):
+        """A transient engine error; the worker will try again after a backoff."""
+
+        reason: str
+        attempt: int
+        source_version: int
+
     class PostEdited(Event):
         changes: dict[str, str]
         qa_findings: Findings
@@ -196,6 +203,14 @@ class Translation(ContainerCopy, Aggregate):
         )
         return True
 
+    def record_attempt_failure(self, reason: str, attempt: int, source_version: int, *,
+                               actor_id: UUID, role: str) -> bool:
+        if self.state != wf.T_REQUESTED or source_version != self.source_version:
+            return False
+        self.trigger_event(self.AttemptFailed, reason=reason, attempt=attempt,
+                           source_version=source_version, actor_id=actor_id, role=role)
+        return True
+
     def post_edit(
         self, changes: dict[str, str], qa_findings: Findings, *, actor_id: UUID, role: str
     ) -> None:
@@ -254,6 +269,8 @@ class Translation(ContainerCopy, Aggregate):
             self.qa_findings = event.qa_findings
         elif isinstance(event, Translation.Failed):
             self.state = wf.T_FAILED
+            self.failure_reason = event.reason
+        elif isinstance(event, Translation.AttemptFailed):
             self.failure_reason = event.reason
         elif isinstance(event, Translation.PostEdited):
             self.state = wf.T_IN_REVIEW

@@ -309,6 +309,8 @@ def auditor_commands(app: Any, auditor: Actor, article_id: UUID
         "resume_subscriber": lambda: app.resume_subscriber(auditor, article_id),
         "publish_scheduled": lambda: app.publish_scheduled(article_id, actor=auditor),
         "resend_delivery": lambda: app.resend_delivery(auditor, article_id),
+        "record_translation_attempt_failure": lambda: app.record_translation_attempt_failure(
+            article_id, "es", "busy", 1, 1, actor=auditor),
         "plan_deliveries": lambda: app.plan_deliveries(article_id, 1, {}, later,
                                                        actor=auditor),
         "record_delivery_attempt": lambda: app.record_delivery_attempt(
@@ -357,7 +359,7 @@ def test_auditor_commands_cover_the_application_surface() -> None:
         "record_translation_failure", "add_user", "set_roles", "issue_token",
         "revoke_token", "add_subscriber", "update_subscriber", "suspend_subscriber",
         "resume_subscriber", "plan_deliveries", "record_delivery_attempt",
-        "publish_scheduled", "resend_delivery",
+        "publish_scheduled", "resend_delivery", "record_translation_attempt_failure",
     }
     queries = {
         "get_user", "find_user", "actor_for", "login", "authenticate_token", "get_article",
