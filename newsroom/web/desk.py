@@ -34,6 +34,7 @@ from newsroom.web.article_forms import (
     friendly,
 )
 from newsroom.web.context import newsroom, services
+from newsroom.web.paging import PAGE_SIZE, page_arg, window
 from newsroom.web.textviews import diff_words
 from newsroom.web.ui import require_actor, requires
 
@@ -48,9 +49,12 @@ def my_articles() -> str:
     services().projections.catch_up("article_list")
     t = article_summaries
     query = select(t).where(t.c.author_id == actor.user_id).order_by(t.c.created_at.desc())
+    page = page_arg()
+    limit, offset = window(page)
     with services().engine.connect() as conn:
-        rows = conn.execute(query.limit(500)).mappings().all()
-    return render_template("desk/my_articles.html", articles=rows)
+        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+    return render_template("desk/my_articles.html", articles=rows[:PAGE_SIZE], page=page,
+                           has_next=len(rows) > PAGE_SIZE)
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from newsroom.application import HistoryEntry, utcnow
@@ -39,6 +39,7 @@ from newsroom.web.article_forms import (
     versions_of,
 )
 from newsroom.web.context import newsroom, services
+from newsroom.web.paging import PAGE_SIZE, page_arg, window
 from newsroom.web.textviews import diff_words
 from newsroom.web.ui import local_time, require_actor, requires
 
@@ -63,11 +64,17 @@ def queue() -> str:
         services().projections.catch_up(name)
     t = article_summaries
     query = _listing(t.c.state == "submitted").order_by(t.c.submitted_at.asc(), t.c.id)
+    page = page_arg()
+    limit, offset = window(page)
     with services().engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
+        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+        total = conn.execute(select(func.count()).select_from(t)
+                             .where(t.c.state == "submitted")).scalar_one()
     now = utcnow()
-    items = [{**row, "age": age(row["submitted_at"] or row["updated_at"], now)} for row in rows]
-    return render_template("editor/queue.html", articles=items)
+    items = [{**row, "age": age(row["submitted_at"] or row["updated_at"], now)}
+             for row in rows[:PAGE_SIZE]]
+    return render_template("editor/queue.html", articles=items, page=page,
+                           has_next=len(rows) > PAGE_SIZE, total=total)
 
 
 def _matching_ids(words: str) -> list[UUID]:

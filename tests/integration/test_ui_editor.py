@@ -309,3 +309,24 @@ def test_editor_requests_translations_from_the_review_page(
     assert status == 302
     page = review(eddie, article_id)
     assert f"/articles/{article_id}/translations/es" in page and "requested" in page
+
+
+def test_queue_pages_fifty_at_a_time_oldest_first(
+    eddie: FlaskClient, sqlite_services: Services, cast: Cast
+) -> None:
+    app = sqlite_services.app
+    ids = []
+    for n in range(55):
+        article_id = app.create_article(cast.journalist, headline=f"Story {n:02d}",
+                                        body="Text.", language="en").id
+        app.submit(cast.journalist, article_id)
+        ids.append(str(article_id))
+    first = eddie.get("/queue").get_data(as_text=True)
+    assert "55 waiting" in first
+    assert sum(f"/articles/{i}/review" in first for i in ids) == 50
+    assert f"/articles/{ids[0]}/review" in first and f"/articles/{ids[54]}/review" not in first
+    assert 'rel="next"' in first
+    second = eddie.get("/queue?page=2").get_data(as_text=True)
+    assert [i for i in ids if f"/articles/{i}/review" in second] == ids[50:]
+    assert 'rel="next"' not in second and 'rel="prev"' in second
+    assert eddie.get("/queue?page=nonsense").status_code == 200
