@@ -29,6 +29,7 @@ from newsroom.serialize import article_document
 from newsroom.timefmt import iso_utc
 from newsroom.web.context import newsroom, services
 from newsroom.web.exports import export_links, export_response, requested_format
+from newsroom.web.paging import page_arg
 from newsroom.web.textviews import diff_words
 from newsroom.web.timeline import TimelineEvent, timeline_svg
 from newsroom.web.ui import require_actor, requires
@@ -36,6 +37,7 @@ from newsroom.web.ui import require_actor, requires
 bp = Blueprint("audit", __name__)
 
 PER_PAGE = 50
+TRAIL_PAGE = 100
 MAX_PER_PAGE = 500
 MAX_PAGE = 1_000_000
 USER_ACTIONS_LIMIT = 200
@@ -260,8 +262,14 @@ def trail(article_id: str) -> tuple[str, int] | Response:
                         "language": summary["language"], "state": summary["state"],
                         "version": summary["version"]},
             "events": exported})
+    # Descriptions need every earlier event (diffs against the text before), but only
+    # one page of them is rendered: a 1,000-event trail stays a quick page.
+    page = page_arg()
+    size = TRAIL_PAGE
+    described = list(zip(rows, describe(rows), strict=True))
     return _render("audit/trail.html", summary=summary,
-                   events=list(zip(rows, describe(rows), strict=True)))
+                   events=described[(page - 1) * size: page * size], page=page,
+                   has_next=len(described) > page * size, total=len(described))
 
 
 # ---- diff ------------------------------------------------------------------------------

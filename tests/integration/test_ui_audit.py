@@ -273,3 +273,21 @@ def test_unknown_article_is_404(client: FlaskClient, cast: Cast) -> None:
     assert client.get(f"/audit/articles/{UUID(int=7)}").status_code == 404
     assert client.get("/audit/articles/nope").status_code == 404
     assert client.get(f"/audit/articles/{UUID(int=7)}/timeline.svg").status_code == 404
+
+
+def test_a_long_trail_is_shown_a_hundred_events_a_page(
+    client: FlaskClient, sqlite_services: Services, cast: Cast
+) -> None:
+    app = sqlite_services.app
+    article_id = app.create_article(cast.editor, headline="Live", body="v1", language="en").id
+    for n in range(2, 131):
+        app.revise(cast.editor, article_id, {"body": f"v{n}"}, n - 1)
+    ui_login(client, "audrey")
+    first = client.get(f"/audit/articles/{article_id}").get_data(as_text=True)
+    assert "130 events in all" in first and 'rel="next"' in first
+    second = client.get(f"/audit/articles/{article_id}?page=2").get_data(as_text=True)
+    # Revision 130 is the 130th event: on the second page, not the first.
+    assert ">v130<" in second.replace("<ins>", ">").replace("</ins>", "<")
+    assert "v130" not in first
+    exported = client.get(f"/audit/articles/{article_id}?format=json").get_json()
+    assert len(exported["events"]) == 130  # exports carry the whole trail
