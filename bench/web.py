@@ -856,6 +856,9 @@ def table(result: dict[str, Any]) -> str:
         f"{'rebuild/s':>9} {'read/s':>9} {'ratio':>6}  target >= {REBUILD_TARGET}",
     ]
     for name, r in rb["projections"].items():
+        if not r.get("events"):
+            lines.append(f"  {name:<18} {'no events of its kind in this store':>40}")
+            continue
         partial = "" if r["complete"] else " (stopped)"
         lines.append(
             f"  {name:<18} {r['events']:>9,} {r['applied']:>9,} {r['rebuild_s']:>9.1f} "
@@ -907,10 +910,10 @@ def main(argv: list[str] | None = None) -> int:
         "breakdown": parts,
         "rebuild": rebuilt,
     }
-    print(table(result), flush=True)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / ("web-postgres.json" if store.is_postgres else "web.json")
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(table(result), flush=True)
     print(f"JSON: {rel(out)}", flush=True)
     return 0
 
