@@ -61,15 +61,6 @@ class QueryService(ServiceBase):
             raise NotFound(f"article {article_id} has no version {version}")
         return article if version is None else self._load(Article, article_id, version)
 
-    def _version_at(self, aggregate_id: UUID, at: datetime) -> int:
-        """The last version recorded at or before ``at``; 0 when none was."""
-        version = 0
-        for event in self.events.get(aggregate_id):
-            if getattr(event, "timestamp") > at:  # noqa: B009 (protocol lacks it)
-                break
-            version = event.originator_version
-        return version
-
     def translations_of(self, article: Article, at: datetime | None = None
                         ) -> dict[str, Translation]:
         """The article's translations, as they stood at ``at`` when given."""

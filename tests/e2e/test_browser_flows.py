@@ -15,15 +15,12 @@ screen visited is saved under artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from livesupport import LiveServer, screenshot
+from livesupport import LiveServer, call, screenshot
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Locator, Page, expect
 
 from newsroom.demo import DEMO_PASSWORD, SEED_ARTICLE_ID
@@ -45,18 +42,6 @@ PUBLISHED_PREFIX = {"fr": "Publié le ", "en": "Published ", "es": "Publicado el
 
 
 # ---- API helper (the same shape as test_run_command.call) ------------------------------
-
-
-def call(url: str, method: str, path: str, token: str, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 def get_article(server: LiveServer, article_id: str, who: str = "editor") -> dict[str, Any]:
