@@ -159,3 +159,137 @@ def translation_state(services: Services, article_id: UUID, language: str) -> st
 
 def translation_events(services: Services, article_id: UUID, language: str) -> list[str]:
     return [type(e).__name__ for e in services.app.events.get(translation_id(article_id, language))]
+
+
+# ---- failure injection: a Redis of the test's own, and who is waiting on a socket ----
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RedisServer:
+    """A `redis-server` child process on a port of its own, keeping nothing on disk:
+    killed with SIGKILL and restarted empty on the same port, like a crashed broker."""
+
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        import shutil
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            skip_or_fail("redis", "redis-server is not installed (apt-get install redis-server)")
+        self.binary = str(binary)
+        self.workdir = workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10) -> None:
+        import redis
+
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.starts += 1
+        log = (self.workdir / f"redis-{self.starts}.log").open("wb")
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--daemonize", "no",
+             "--dir", str(self.workdir)],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        redis_or_skip(self.url)  # skips (or fails, when required) if it never came up
+
+    def kill(self) -> None:
+        """SIGKILL: what is in memory (queues, unacked messages) is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_connect_timeout=2)
+
+
+@contextmanager
+def private_redis(workdir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(workdir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def tcp_socket_inodes(local_ports: set[int], remote_port: int | None = None) -> dict[str, int]:
+    """Socket inode -> local port, for the TCP sockets bound to these local ports (and
+    connected to `remote_port`, when given: one local port can serve several peers)."""
+    found: dict[str, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            peer = int(fields[2].rsplit(":", 1)[1], 16)
+            if port in local_ports and fields[9] != "0" and remote_port in (None, peer):
+                found[fields[9]] = port
+    return found
+
+
+def pids_owning(inodes: set[str], pids: list[int]) -> list[int]:
+    """Those of `pids` that hold an open socket with one of these inodes."""
+    owners = []
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                owners.append(pid)
+                break
+    return owners
+
+
+def all_pool_pids(worker: Worker) -> list[int]:
+    """Like Worker.pool_pids, but also the pool processes forked by one of the worker's
+    threads: without an event loop (the SQLite broker) billiard's supervisor thread
+    forks the replacements of dead pool processes, and /proc lists a child under the
+    thread that forked it."""
+    pids: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{worker.process.pid}/task")
+    except OSError:
+        return pids
+    for thread in threads:
+        try:
+            pids += [int(p) for p in
+                     Path(f"/proc/{worker.process.pid}/task/{thread}/children").read_text().split()]
+        except OSError:
+            continue
+    return sorted(set(pids))
