@@ -34,7 +34,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": options,
         "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
+        # Not on the SQLite broker: see workers.translation.requeue_lost_tasks.
+        "task_reject_on_worker_lost": not broker.startswith("sqla+"),
         "worker_prefetch_multiplier": 1,
         "task_ignore_result": True,
         "task_default_queue": TRANSLATION_QUEUE,

@@ -23,7 +23,7 @@ from newsroom.domain.subscriber import ACTIVE, Subscriber
 from newsroom.formats import PublishedItem, item_uri, newsml_bytes, ninjs_bytes
 from newsroom.projections.tables import deliveries
 from workers import runtime
-from workers.translation import backoff
+from workers.translation import backoff, requeue_lost_tasks
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +166,10 @@ def publish_scheduled(task: Task, article_id: str) -> str:
 
 
 def register(app: Celery) -> None:
+    requeue = requeue_lost_tasks(app)
     app.task(name="newsroom.plan_deliveries", bind=True, acks_late=True,
-             reject_on_worker_lost=True)(plan_deliveries)
+             reject_on_worker_lost=requeue)(plan_deliveries)
     app.task(name="newsroom.deliver", bind=True, acks_late=True,
-             reject_on_worker_lost=True)(deliver)
+             reject_on_worker_lost=requeue)(deliver)
     app.task(name="newsroom.publish_scheduled", bind=True, acks_late=True,
-             reject_on_worker_lost=True)(publish_scheduled)
+             reject_on_worker_lost=requeue)(publish_scheduled)

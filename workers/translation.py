@@ -109,7 +109,7 @@ def translate(task: Task, translation_id: str, source_version: int) -> str:
         delay = min(BACKOFF_CAP, max(backoff(retries, base=settings.translation_backoff),
                     float(getattr(exc, "retry_after", None) or 0)))
         _record_attempt_failure(article_id, translation.language, source_version,
-                                f"attempt {retries + 1} failed, retrying in {delay:.0f} s: {exc}",
+                                f"attempt {retries + 1} failed, retrying in {delay:.1f} s: {exc}",
                                 retries + 1)
         raise task.retry(exc=exc, countdown=delay,
                          max_retries=settings.translation_max_retries) from exc
@@ -157,6 +157,13 @@ def _record_failure(article_id: UUID, language: str, source_version: int, reason
             continue
 
 
+def requeue_lost_tasks(app: Celery) -> bool:
+    """Requeue a task whose pool process died: yes on Redis and RabbitMQ. Not on the
+    SQLite broker, whose single session is not safe to requeue from Celery's pool
+    supervisor thread (it crashed the worker); there the reconciler picks it up."""
+    return not str(app.conf.broker_url or "").startswith("sqla+")
+
+
 def register(app: Celery) -> None:
     app.task(name="newsroom.translate", bind=True, acks_late=True,
-             reject_on_worker_lost=True)(translate)
+             reject_on_worker_lost=requeue_lost_tasks(app))(translate)

@@ -260,6 +260,7 @@ class Translation(ContainerCopy, Aggregate):
             self.resync_from = event.resync_from
         elif isinstance(event, Translation.MachineTranslated):
             self.state = wf.T_MACHINE_TRANSLATED
+            self.failure_reason = None  # an earlier attempt's error is no longer news
             self.headline = event.headline
             self.body = event.body
             self.engine = event.engine

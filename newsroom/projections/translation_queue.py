@@ -38,6 +38,7 @@ def apply(conn: Connection, event: Any, position: int) -> None:
         values.update(source_version=event.source_version, failure_reason=None, requested_at=at)
     elif isinstance(event, Translation.MachineTranslated):
         values["headline"] = event.headline
+        values["failure_reason"] = None
     elif isinstance(event, Translation.Failed | Translation.AttemptFailed):
         values["failure_reason"] = event.reason
     elif isinstance(event, Translation.PostEdited) and "headline" in event.changes:
