@@ -642,7 +642,15 @@ def test_pages_show_the_payload_text(stage: Stage) -> None:
     shown = text_of(stage.ui("journalist").get(f"/articles/{draft}").get_data(as_text=True))
     comment = shown.split("Changes requested by the editor", 1)[1]
     assert stage.note_packs[0].strip() in comment
-    queue = text_of(stage.ui("editor").get("/queue").get_data(as_text=True))
+    # The queue shows fifty a page: read every page.
+    pages, page_no = [], 1
+    while True:
+        html = stage.ui("editor").get(f"/queue?page={page_no}").get_data(as_text=True)
+        pages.append(text_of(html))
+        if 'rel="next"' not in html:
+            break
+        page_no += 1
+    queue = "".join(pages)
     missing = [p for p in stage.accepted["create.headline"] if p.strip() not in queue]
     assert not missing, missing[:10]
     public = next(a for a in stage.carriers if stage.states[a] == "published")
