@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from workers.engines import PermanentEngineError, TransientEngineError
 from workers.engines.apertium import ApertiumEngine
 from workers.engines.apertium_base import ApertiumBase
 from workers.engines.apertium_cli import ApertiumCliEngine
 
-SEED = Path("/work/shared/fixtures/articles/seoul-dprk-fr.house.txt")
+SEED = SHARED / "fixtures" / "articles" / "seoul-dprk-fr.house.txt"
 MODES = Path("/usr/share/apertium/modes")
 HTML = ('<p>La Corée du Nord &amp; l&#8217;Ukraine&nbsp;: <em>bonjour</em> '
         '<a href="https://example.org/a?b=1&amp;c=2">lien</a> Zorglubiste.</p>\n'

@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from workers.engines.apy import ApyEngine
 
 APY = Path("/usr/bin/apertium-apy")
 PYTHON = "/usr/bin/python3"  # APy's interpreter (python3-tornado is a system package)
-SEED = Path("/work/shared/fixtures/articles/seoul-dprk-fr.house.txt")
+SEED = SHARED / "fixtures" / "articles" / "seoul-dprk-fr.house.txt"
 LAUNCHER = """
 import sys
 import tornado.tcpserver
