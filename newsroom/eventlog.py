@@ -14,6 +14,15 @@ from psycopg.sql import SQL, Identifier
 
 Positions = dict[tuple[UUID, int], int]
 
+# Bookkeeping every event carries; history and audit views show them as columns.
+EVENT_METADATA = frozenset({"originator_id", "originator_version", "timestamp",
+                            "originator_topic", "actor_id", "role"})
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    """What an event says beyond its bookkeeping."""
+    return {k: v for k, v in vars(event).items() if k not in EVENT_METADATA}
+
 
 def positions(recorder: ApplicationRecorder, originator_ids: Sequence[UUID]) -> Positions:
     if not originator_ids:

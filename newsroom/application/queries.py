@@ -22,12 +22,6 @@ from newsroom.domain.policy import (
 from newsroom.domain.translation import Translation, translation_id
 from newsroom.domain.user import User
 
-# Events whose fields are bookkeeping, not data, in history listings.
-_META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
-                "actor_id", "role"}
-
-
-
 
 @dataclass(frozen=True)
 class HistoryEntry:
@@ -109,7 +103,7 @@ class QueryService(ServiceBase):
                 names[actor_id] = self._load(User, actor_id).name
             except NotFound:
                 names[actor_id] = str(actor_id)
-        data = {k: v for k, v in vars(event).items() if k not in _META_FIELDS}
+        data = eventlog.event_data(event)
         return HistoryEntry(
             position=where.get((event.originator_id, event.originator_version)),
             stream=stream,

@@ -13,6 +13,7 @@ from newsroom.domain.delivery import Delivery
 from newsroom.domain.subscriber import Subscriber
 from newsroom.domain.translation import Translation
 from newsroom.domain.user import User
+from newsroom.eventlog import event_data
 from newsroom.jsonable import jsonable
 from newsroom.projections.tables import audit_trail, streams
 from newsroom.projections.topics import topics_of
@@ -20,9 +21,6 @@ from newsroom.projections.topics import topics_of
 NAME = "audit_trail"
 TOPICS = topics_of(Article, Translation, User, Subscriber, Delivery)
 
-# Bookkeeping fields, shown as columns rather than as data.
-_META = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id",
-         "role"}
 
 
 def event_type(event: Any) -> str:
@@ -55,7 +53,7 @@ def _stream(conn: Connection, event: Any) -> tuple[UUID, str, str]:
 
 def apply(conn: Connection, event: Any, position: int) -> None:
     subject_id, kind, label = _stream(conn, event)
-    data = {k: jsonable(v) for k, v in vars(event).items() if k not in _META}
+    data = {k: jsonable(v) for k, v in event_data(event).items()}
     if isinstance(event, User.Registered | User.PasswordChanged):
         data["password_hash"] = "(hidden)"  # noqa: S105 (a placeholder)
     if isinstance(event, User.TokenIssued):

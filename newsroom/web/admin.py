@@ -23,6 +23,7 @@ from newsroom.domain.policy import ADMIN, ROLES, Actor
 from newsroom.domain.user import user_id_for, validate_user_name
 from newsroom.projections.tables import users as users_table
 from newsroom.security import parse_token
+from newsroom.timefmt import as_utc as _aware
 from newsroom.web.context import newsroom, services
 from newsroom.web.ui import require_actor, requires
 
@@ -62,9 +63,6 @@ class UserRow:
         return sum(1 for t in self.tokens if t.active)
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the read models store UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _parse_time(value: object) -> datetime | None:

@@ -25,6 +25,7 @@ from newsroom.domain.errors import (
     TooLarge,
     ValidationFailed,
 )
+from newsroom.timefmt import as_utc
 from newsroom.web.context import newsroom
 from newsroom.web.textviews import highlight
 
@@ -96,9 +97,6 @@ def friendly(exc: InvalidTransition) -> str:
             f"In this state it can be: {now}.")
 
 
-def as_utc(value: datetime) -> datetime:
-    """SQLite gives read-model times back naive; they are UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def local_to_utc(name: str, text: str, timezone: str) -> datetime | None:

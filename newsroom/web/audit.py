@@ -26,7 +26,7 @@ from newsroom.domain.policy import SYSTEM_ACTOR
 from newsroom.domain.translation import Translation
 from newsroom.projections.tables import article_summaries, audit_trail, users
 from newsroom.serialize import article_document
-from newsroom.timefmt import iso_utc
+from newsroom.timefmt import as_utc, iso_utc
 from newsroom.web.context import newsroom, services
 from newsroom.web.exports import export_links, export_response, requested_format
 from newsroom.web.paging import page_arg
@@ -67,7 +67,7 @@ def _utc(value: datetime | None) -> datetime | None:
     """Read models on SQLite give naive datetimes; they are UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def _local_iso(value: datetime | None) -> str | None:

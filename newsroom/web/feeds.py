@@ -13,6 +13,7 @@ from newsroom.content import language as parse_language
 from newsroom.domain.errors import ValidationFailed
 from newsroom.formats import PublishedItem, atom_feed, item_uri, news_sitemap
 from newsroom.projections.tables import article_summaries, publications
+from newsroom.timefmt import as_utc as _utc
 from newsroom.web.context import services
 from newsroom.web.ui import PUBLIC, requires
 
@@ -20,8 +21,6 @@ bp = Blueprint("feeds", __name__)
 MAX_AGE = 60
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _items() -> list[PublishedItem]:

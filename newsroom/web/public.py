@@ -29,6 +29,7 @@ from sqlalchemy import select
 from newsroom import content
 from newsroom.domain.errors import ValidationFailed
 from newsroom.projections.tables import publications
+from newsroom.timefmt import as_utc as _utc
 from newsroom.timefmt import iso_utc
 from newsroom.web.context import services
 from newsroom.web.localtime import local_datetime, primary, published_line, updated_line
@@ -71,9 +72,6 @@ def labels(language: str) -> dict[str, str]:
     return _LABELS.get(primary(language), _LABELS["en"])
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite returns naive datetimes from the read models; they are UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _parse_time(value: object) -> datetime | None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from newsroom.projections.tables import metadata
+from newsroom.timefmt import as_utc as _aware
 
 SESSION_LIFETIME = timedelta(hours=12)
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -131,6 +132,3 @@ class SessionStore:
             conn.execute(delete(login_failures).where(login_failures.c.name == name.lower()))
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; we only ever store UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

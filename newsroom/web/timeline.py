@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from xml.sax.saxutils import escape, quoteattr
+
+from newsroom.timefmt import as_utc as _aware
 
 SOURCE_STATES: dict[str, str] = {
     "ArticleCreated": "draft",
@@ -80,8 +82,6 @@ class Lane:
     marks: list[TimelineEvent] = field(default_factory=list)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _text(value: object) -> str:
