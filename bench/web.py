@@ -12,20 +12,22 @@ In one run it
    publications, corrections, retractions), plus one article with exactly 1,000
    events. Events total exactly 1,000,000 (``--quick``: 50,000). Every event is a real
    aggregate event in the real store (``bench/seed.py``: many aggregates per
-   ``Newsroom.save``); the read models are built by the real projection runner
-   (``services.projections.catch_up``), except, on SQLite above 10,000 articles,
-   ``article_search``, whose catch-up is quadratic there (see the report), which is
-   bulk-loaded from the articles' final texts and checked against the aggregates;
+   ``Newsroom.save``). The read models are then rebuilt from the log by the real
+   runner (``services.projections.rebuild``), timed, and kept; a store whose read
+   models were built for another layout (``READ_MODEL_SCHEMA``) or ``--rebuild-read-models``
+   has them rebuilt. ``--seed-only`` stops there (``--events-only``: before them);
 2. serves the store with gunicorn (``newsroom.web.wsgi:create()``, 2 workers x 4
    threads, ``CREATE_TABLE=n``) on 127.0.0.1 and loads it with wrk (2 threads,
    8 connections, 15 s; ``--quick``: 3 s) with a session cookie from ``POST /login``:
-   ``/desk`` (the busiest journalist's list), ``/queue`` (the editor's queue) and
-   ``/audit/articles/<id>`` (the 1,000-event article's trail). Target: p95 <= 100 ms.
+   ``/desk`` (the busiest journalist's list), ``/queue`` (the editor's queue),
+   ``/audit/articles/<id>`` (the 1,000-event article's trail, its first and its last
+   page) and its ``timeline.svg``. Target: p95 <= 100 ms (desk and trail).
    Each page gets a fresh server, so requests a slow page leaves running cannot slow
    the next one; a page that completes fewer than 10 requests is measured again with
    one connection, long enough for about 5;
-3. times the parts of each page in-process (catch-up on request, the query, the trail
-   descriptions, one localized time) to say what limits a miss;
+3. times the parts of each page in-process (catch-up on request, the query, a trail
+   page's rows, the texts before it and its descriptions, one localized time) to say
+   what limits a miss;
 4. rebuilds each projection from the whole log into a scratch read-model database with
    the real ``ProjectionRunner.rebuild`` (``services.projections.rebuild``), against
    reading and deserializing the same events alone (``select_notifications`` in pages
@@ -58,7 +60,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -68,8 +70,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import psycopg
-from eventsourcing.domain import Aggregate
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, func, select, update
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,8 +79,6 @@ import seed
 
 from newsroom.bootstrap import Services, build, projections_of, read_model_engine
 from newsroom.config import Settings
-from newsroom.domain.article import Article
-from newsroom.projections import article_search
 from newsroom.projections.runner import ProjectionRunner
 from newsroom.projections.tables import article_summaries, audit_trail, positions
 from newsroom.security import hash_password
@@ -91,8 +90,9 @@ VENV_BIN = Path(sys.executable).parent
 SEED = 20240607
 P95_TARGET_MS = 100.0
 REBUILD_TARGET = 0.25
-# Above this many articles on SQLite, article_search is bulk-loaded (see the docstring).
-REAL_SEARCH_CATCH_UP_MAX = 10_000
+# The read models' layout the store was built for; a store built for another one has
+# its read models rebuilt from its log on the next run.
+READ_MODEL_SCHEMA = "0004+batched-projections"
 SESSION_COOKIE = "newsroom_session"
 
 
@@ -191,10 +191,10 @@ def sqlite_events_path(settings: Settings) -> Path:
 
 
 def seed_store(store: Store, params: Params) -> dict[str, Any]:
-    """Writes the events and builds the read models; returns what the marker keeps."""
+    """Writes the events; returns what the marker keeps. The read models are built
+    apart (``build_read_models``), so a changed projection needs no new log."""
     settings = store.settings(create_tables=True)
     services = build(settings)
-    bulk_search = not store.is_postgres and params.articles > REAL_SEARCH_CATCH_UP_MAX
     try:
         rng = random.Random(SEED)
         texts = seed.Texts.make(rng)
@@ -203,32 +203,19 @@ def seed_store(store: Store, params: Params) -> dict[str, Any]:
         plans = seed.make_plans(params.articles, texts, rng,
                                 params.events - user_events - params.long_events)
         planned_s = time.perf_counter() - started
-        hook = SearchLoader(services.engine) if bulk_search else None
         progress = bar(params.events, "seed events")
         progress.update(user_events)
         half = len(plans) // 2
         app = services.app
-        seed.save_plans(app, plans[:half], texts, people, rng, progress.update,
-                        hook.add if hook else None)
+        seed.save_plans(app, plans[:half], texts, people, rng, progress.update)
         long_id = seed.seed_long_article(app, people, texts, params.long_events, rng,
                                          progress.update)
-        seed.save_plans(app, plans[half:], texts, people, rng, progress.update,
-                        hook.add if hook else None)
+        seed.save_plans(app, plans[half:], texts, people, rng, progress.update)
         progress.close()
         seeded_s = time.perf_counter() - started
         head = app.recorder.max_notification_id() or 0
         if head != params.events:
             raise AssertionError(f"the log holds {head} events, wanted {params.events}")
-        catch_up_s: dict[str, float] = {}
-        for name in services.projections.projections:
-            t0 = time.perf_counter()
-            if name == article_search.NAME and hook is not None:
-                hook.finish(services, long_id, people)
-            else:
-                progress = bar(None, f"catch up {name}")
-                services.projections.catch_up(name, progress.update)
-                progress.close()
-            catch_up_s[name] = round(time.perf_counter() - t0, 1)
         facts = {
             "seed": SEED,
             "articles": params.articles,
@@ -238,11 +225,8 @@ def seed_store(store: Store, params: Params) -> dict[str, Any]:
             "long_article_events": params.long_events,
             "users": {"busiest_journalist": people.busiest.name, "editor": "editor01",
                       "auditor": "auditor01"},
-            "seconds": {"plan": round(planned_s, 1), "write_events": round(seeded_s, 1),
-                        "catch_up": catch_up_s},
+            "seconds": {"plan": round(planned_s, 1), "write_events": round(seeded_s, 1)},
             "write_rate_eps": round(head / (seeded_s - planned_s)),
-            "article_search": "bulk-loaded" if hook else "projection",
-            "article_search_check": hook.check(services, people) if hook else None,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     finally:
@@ -251,61 +235,46 @@ def seed_store(store: Store, params: Params) -> dict[str, Any]:
     return facts
 
 
-class SearchLoader:
-    """The article_search rows the projection would hold, written straight into the
-    FTS5 table: per article its current headline and its body without tags
-    (``article_search._plain``), keyed by ``str(id)``, then the position set to the
-    last event of the projection's topics. Only for SQLite stores too large for the
-    projection's own catch-up (each of its statements scans the whole FTS table)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def add(self, group: list[Aggregate]) -> None:
-        rows = [{"id": str(a.id), "h": a.headline, "b": article_search._plain(a.body)}
-                for a in group if isinstance(a, Article)]
-        with self.engine.begin() as conn:
-            conn.execute(text("INSERT INTO rm_article_fts (id, headline, body) "
-                              "VALUES (:id, :h, :b)"), rows)
-
-    def finish(self, services: Services, long_id: UUID, people: seed.People) -> None:
-        article = services.app.get_article(people.editors[0], long_id)
-        self.add([article])
-        path = sqlite_events_path(services.settings)
-        marks = ",".join("?" * len(article_search.TOPICS))
-        with contextlib.closing(sqlite3.connect(path)) as conn:
-            last = conn.execute(
-                f"SELECT max(rowid) FROM stored_events WHERE topic IN ({marks})",
-                article_search.TOPICS).fetchone()[0]
-        with self.engine.begin() as conn:
-            conn.execute(insert(positions).values(projection=article_search.NAME,
-                                                  position=int(last)))
-
-    def check(self, services: Services, people: seed.People, sample: int = 300) -> str:
-        """Compares the rows with the aggregates' current texts for a random sample."""
-        with services.engine.connect() as conn:
-            ids = [row[0] for row in conn.execute(
-                select(article_summaries.c.id).order_by(func.random()).limit(sample))]
-            wanted = {str(i) for i in ids}
-            found = {row[0]: (row[1], row[2]) for row in conn.execute(
-                text("SELECT id, headline, body FROM rm_article_fts")) if row[0] in wanted}
-        for aid in ids:
-            article = services.app.get_article(people.editors[0], aid)
-            if found.get(str(aid)) != (article.headline, article_search._plain(article.body)):
-                raise AssertionError(f"article_search row of {aid} differs from the article")
-        return f"{len(ids)} random articles match their aggregates"
+def build_read_models(store: Store, facts: dict[str, Any]) -> dict[str, Any]:
+    """Every read model rebuilt from the whole log by the real runner (after the
+    migrations), timed; the marker records it, so later runs reuse them."""
+    services = build(store.settings(create_tables=True))
+    seconds: dict[str, float] = {}
+    try:
+        for name in services.projections.projections:
+            progress = bar(None, f"build read model {name}")
+            t0 = time.perf_counter()
+            services.projections.rebuild(name, progress.update)
+            progress.close()
+            seconds[name] = round(time.perf_counter() - t0, 1)
+    finally:
+        services.close()
+    facts = {**facts, "read_models": {"seconds": seconds,
+                                      "schema": READ_MODEL_SCHEMA,
+                                      "built_at": datetime.now(UTC).isoformat(
+                                          timespec="seconds")}}
+    store.marker.write_text(json.dumps(facts, indent=2) + "\n")
+    return facts
 
 
-def ensure_store(store: Store, params: Params, pg_url: str | None,
-                 reseed: bool) -> tuple[dict[str, Any], bool]:
-    if store.marker.exists() and not reseed:
-        say(f"reusing the seeded store {rel(store.directory)}")
-        return json.loads(store.marker.read_text()), True
-    say(f"seeding {rel(store.directory)}: {params.articles:,} articles, "
-        f"{params.events:,} events")
-    wipe(store, pg_url)
-    store.directory.mkdir(parents=True, exist_ok=True)
-    return seed_store(store, params), False
+def ensure_store(store: Store, params: Params, pg_url: str | None, reseed: bool,
+                 rebuild_read_models: bool, events_only: bool = False
+                 ) -> tuple[dict[str, Any], bool]:
+    reused = store.marker.exists() and not reseed
+    if reused:
+        say(f"reusing the seeded log {rel(store.directory)}")
+        facts: dict[str, Any] = json.loads(store.marker.read_text())
+    else:
+        say(f"seeding {rel(store.directory)}: {params.articles:,} articles, "
+            f"{params.events:,} events")
+        wipe(store, pg_url)
+        store.directory.mkdir(parents=True, exist_ok=True)
+        facts = seed_store(store, params)
+    built = facts.get("read_models", {}).get("schema")
+    if not events_only and (rebuild_read_models or built != READ_MODEL_SCHEMA):
+        say(f"building the read models (theirs: {built}, wanted: {READ_MODEL_SCHEMA})")
+        facts = build_read_models(store, facts)
+    return facts, reused
 
 
 def describe_store(store: Store) -> dict[str, Any]:
@@ -452,6 +421,12 @@ def pages_of(facts: dict[str, Any]) -> list[Page]:
         Page("queue", "/queue", users["editor"], "Submitted articles", "<tr>"),
         Page("audit", f"/audit/articles/{facts['long_article_id']}", users["auditor"],
              "Audit trail", '<tr id="event-'),
+        # The last page: it costs the same as the first (no earlier events described).
+        Page("audit-last", f"/audit/articles/{facts['long_article_id']}"
+             f"?page={facts['long_article_events'] // 100}", users["auditor"],
+             "Audit trail", '<tr id="event-'),
+        Page("timeline", f"/audit/articles/{facts['long_article_id']}/timeline.svg",
+             users["auditor"], "<svg", "<circle"),
     ]
 
 
@@ -493,7 +468,7 @@ def load(store: Store, params: Params, facts: dict[str, Any]) -> dict[str, Any]:
         errors = sum(result["errors"].values())
         result.update(
             loadavg_1m_before=load_before,
-            path=page.path if page.name != "audit" else "/audit/articles/<id>",
+            path=page.path.replace(facts["long_article_id"], "<id>"),
             user=page.user, rows=rows, bytes=len(body), first_request_ms=round(first_s * 1000),
             warmup_s=warmup, target_p95_ms=P95_TARGET_MS,
             met=result["requests"] >= MIN_REQUESTS and errors == 0
@@ -554,8 +529,13 @@ def breakdown(store: Store, params: Params, facts: dict[str, Any]) -> dict[str, 
                 for name in runner.projections}
             busiest = services.app.find_user(facts["users"]["busiest_journalist"]).id
             t = article_summaries
-            desk_query = (select(t).where(t.c.author_id == busiest)
-                          .order_by(t.c.created_at.desc()).limit(500))
+            c = t.c
+            # The desk's own query (desk.my_articles): its shown columns, one page.
+            desk_query = (select(c.id, c.headline, c.state, c.language, c.version,
+                                 c.updated_at, c.changes_requested_comment,
+                                 c.blocking_findings)
+                          .where(c.author_id == busiest).order_by(c.created_at.desc())
+                          .limit(51))
 
             def rows_of(query: Any) -> list[Any]:
                 with services.engine.connect() as conn:
@@ -565,15 +545,23 @@ def breakdown(store: Store, params: Params, facts: dict[str, Any]) -> dict[str, 
             result["desk_query"] = {"ms": ms, "rows": len(rows),
                                     "plan": query_plan(services.engine, desk_query)}
             queue_query = editor._listing(t.c.state == "submitted").order_by(
-                t.c.submitted_at.asc(), t.c.id)
+                t.c.submitted_at.asc(), t.c.id).limit(51)  # one page, as editor.queue
             ms, rows = timed(lambda: rows_of(queue_query), params.samples)
             result["queue_query"] = {"ms": ms, "rows": len(rows)}
             aid = UUID(facts["long_article_id"])
-            ms, trail = timed(lambda: audit._trail_rows(audit_trail.c.subject_id == aid),
-                              params.samples)
-            result["trail_query"] = {"ms": ms, "rows": len(trail)}
-            ms, _ = timed(lambda: audit.describe(trail), params.samples)
-            result["trail_describe_ms"] = ms
+            result["trail"] = {}
+            for number in (1, params.long_events // audit.TRAIL_PAGE):
+                where = audit_trail.c.subject_id == aid
+                ms, trail = timed(lambda w=where, n=number: audit._trail_rows(
+                    w, limit=audit.TRAIL_PAGE, offset=(n - 1) * audit.TRAIL_PAGE),
+                    params.samples)
+                before_ms, before = timed(lambda r=trail: audit.texts_before(aid, r),
+                                          params.samples)
+                describe_ms, _ = timed(lambda r=trail, b=before: audit.describe(r, b),
+                                       params.samples)
+                result["trail"][f"page {number}"] = {
+                    "query_ms": ms, "rows": len(trail), "texts_before_ms": before_ms,
+                    "describe_ms": describe_ms}
             moment = datetime.now(UTC)
             ms, _ = timed(lambda: [ui.local_time(moment, "en") for _ in range(1000)],
                           params.samples)
@@ -635,7 +623,7 @@ def scratch_runner(store: Store, services: Services, pg_url: str | None
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def read_log(services: Services, topics: tuple[str, ...] | list[str], desc: str,
+def read_log(services: Services, topics: Sequence[str], desc: str,
              total: int | None) -> tuple[int, float]:
     """Reads and deserializes the events of ``topics`` as the runner pages them."""
     recorder, mapper = services.app.recorder, services.app.mapper
@@ -814,11 +802,11 @@ def table(result: dict[str, Any]) -> str:
         f"== {result['seconds']} s",
         f"store: {store['articles']:,} articles, {store['events']:,} events "
         f"({'reused' if store['reused'] else 'seeded now'}); states {store['states']}; "
-        f"article_search {store['article_search']}",
+        f"read models built in {store['read_models']['seconds']} s",
         "",
         f"Pages under load: gunicorn {load_['workers']} workers x {load_['threads']} "
         f"threads, wrk {load_['connections']} connections, {load_['duration_s']} s",
-        f"  {'page':<7} {'rows':>5} {'KiB':>7} {'n':>6} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} "
+        f"  {'page':<10} {'rows':>5} {'KiB':>7} {'n':>6} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} "
         f"{'p99 ms':>9} {'max ms':>9} {'errors':>6}  target p95 <= {P95_TARGET_MS:.0f} ms",
     ]
     for name, r in load_["pages"].items():
@@ -826,14 +814,14 @@ def table(result: dict[str, Any]) -> str:
         timings = (" ".join(f"{lat[k]:>9.1f}" for k in ("p50", "p95", "p99", "max"))
                    if r["requests"] else " ".join(f"{'-':>9}" for _ in range(4)))
         lines.append(
-            f"  {name:<7} {r['rows']:>5} {r['bytes'] / 1024:>7.0f} {r['requests']:>6} "
+            f"  {name:<10} {r['rows']:>5} {r['bytes'] / 1024:>7.0f} {r['requests']:>6} "
             f"{r['requests_per_s']:>8.1f} {timings} "
             f"{sum(r['errors'].values()):>6}  {ok(r['met'])}")
         one = r.get("sequential")
         if one:
             lat = one["latency_ms"]
             lines.append(
-                f"  {'':<7} {'':>5} {'':>7} {one['requests']:>6} {one['requests_per_s']:>8.2f} "
+                f"  {'':<10} {'':>5} {'':>7} {one['requests']:>6} {one['requests_per_s']:>8.2f} "
                 f"{lat['p50']:>9.1f} "
                 f"{lat['p95']:>9.1f} {lat['p99']:>9.1f} {lat['max']:>9.1f} "
                 f"{sum(one['errors'].values()):>6}  one connection, {one['requests']} "
@@ -846,9 +834,11 @@ def table(result: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v:.2f}" for k, v in parts["catch_up_noop_ms"].items()),
         f"  desk query {parts['desk_query']['ms']:.1f} ({parts['desk_query']['rows']} rows); "
         f"queue query {parts['queue_query']['ms']:.1f} ({parts['queue_query']['rows']} rows); "
-        f"trail query {parts['trail_query']['ms']:.1f} ({parts['trail_query']['rows']} rows); "
-        f"trail describe {parts['trail_describe_ms']:.1f}; "
         f"one local_time {parts['local_time_us']:.1f} us",
+        "  trail: " + "; ".join(
+            f"{k}: query {v['query_ms']:.1f} ({v['rows']} rows), texts before "
+            f"{v['texts_before_ms']:.1f}, describe {v['describe_ms']:.1f}"
+            for k, v in parts["trail"].items()),
         "",
         f"Rebuild from {rb['events']:,} events (budget {rb['budget_s']:.0f} s per projection); "
         f"whole log read + deserialized at {rb['log_read']['eps']:,} ev/s",
@@ -881,11 +871,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reseed", action="store_true", help="seed the store again")
     parser.add_argument("--rebuild-budget", type=float, default=None,
                         help="seconds per projection rebuild (default 300; --quick 60)")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="seed the store and build its read models, then stop")
+    parser.add_argument("--events-only", action="store_true",
+                        help="with --seed-only: write the log but build no read model")
+    parser.add_argument("--rebuild-read-models", action="store_true",
+                        help="rebuild the store's read models from its log first")
     args = parser.parse_args(argv)
     params = Params.of(args.quick, args.rebuild_budget)
     started = time.perf_counter()
     store = store_for(params, args.pg_url)
-    facts, reused = ensure_store(store, params, args.pg_url, args.reseed)
+    facts, reused = ensure_store(store, params, args.pg_url, args.reseed,
+                                 args.rebuild_read_models, args.seed_only and args.events_only)
+    if args.seed_only:
+        say(f"store ready: {rel(store.directory)}")
+        return 0
     say("serving with gunicorn and loading with wrk")
     pages = load(store, params, facts)
     say("timing the parts of each page in-process")

@@ -24,7 +24,10 @@ Progress = Callable[[int], None]
 class Projection:
     name: str
     topics: Sequence[str]
-    apply: Callable[[Connection, Any, int], None]
+    # Applies a batch of (event, log position) pairs, in log order, in the runner's
+    # transaction: a projection writes each batch with a few statements, not one per
+    # event.
+    apply: Callable[[Connection, Sequence[tuple[Any, int]]], None]
     clear: Callable[[Connection], None]
 
 
@@ -89,8 +92,9 @@ class ProjectionRunner:
                 start=start, limit=self.batch_size, stop=head, topics=projection.topics,
                 inclusive_of_start=False,
             )
-            for notification in notifications:
-                projection.apply(conn, self.mapper.to_domain_event(notification), notification.id)
+            if notifications:
+                to_event = self.mapper.to_domain_event
+                projection.apply(conn, [(to_event(n), n.id) for n in notifications])
             # A full batch stops at its last event; a short one has seen everything up to
             # the head, so the position jumps there and the next call scans nothing: a
             # projection of rare events no longer re-reads the whole log on every call.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import Connection, delete
 
 from newsroom.domain.translation import Translation
+from newsroom.projections.batch import Batch, RowWrites
 from newsroom.projections.tables import translation_queue
 from newsroom.projections.topics import topics_of
 
@@ -23,16 +24,25 @@ _STATE_AFTER: dict[type[Any], str] = {
 }
 
 
-def apply(conn: Connection, event: Any, position: int) -> None:
+def apply(conn: Connection, batch: Batch) -> None:
+    writes = RowWrites(translation_queue)
+    for event, _position in batch:
+        if isinstance(event, Translation.Requested):
+            at = event.timestamp
+            writes.insert({
+                "id": event.originator_id, "article_id": event.article_id,
+                "language": event.language, "source_language": event.source_language,
+                "state": "requested", "version": event.originator_version,
+                "source_version": event.source_version, "headline": "",
+                "failure_reason": None, "requested_at": at, "updated_at": at,
+            })
+        else:
+            writes.update(event.originator_id, _changes(event))
+    writes.flush(conn)
+
+
+def _changes(event: Any) -> dict[str, Any]:
     at = event.timestamp
-    if isinstance(event, Translation.Requested):
-        conn.execute(insert(translation_queue).values(
-            id=event.originator_id, article_id=event.article_id, language=event.language,
-            source_language=event.source_language, state="requested",
-            version=event.originator_version, source_version=event.source_version,
-            headline="", requested_at=at, updated_at=at,
-        ))
-        return
     values: dict[str, Any] = {"version": event.originator_version, "updated_at": at}
     if isinstance(event, Translation.Rerequested):
         values.update(source_version=event.source_version, failure_reason=None, requested_at=at)
@@ -46,8 +56,7 @@ def apply(conn: Connection, event: Any, position: int) -> None:
     state = _STATE_AFTER.get(type(event))
     if state is not None:
         values["state"] = state
-    conn.execute(update(translation_queue)
-                 .where(translation_queue.c.id == event.originator_id).values(values))
+    return values
 
 
 def clear(conn: Connection) -> None:

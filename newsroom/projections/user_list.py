@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from newsroom.domain.user import User
+from newsroom.projections.batch import Batch
 from newsroom.projections.tables import users
 from newsroom.projections.topics import topics_of
 
@@ -14,7 +15,13 @@ NAME = "user_list"
 TOPICS = topics_of(User)
 
 
-def apply(conn: Connection, event: Any, position: int) -> None:
+def apply(conn: Connection, batch: Batch) -> None:
+    # Few events, and some values depend on the stored row: one at a time.
+    for event, _position in batch:
+        _apply_one(conn, event)
+
+
+def _apply_one(conn: Connection, event: Any) -> None:
     if isinstance(event, User.Registered):
         conn.execute(insert(users).values(id=event.originator_id, name=event.name, roles=[],
                                           created_at=event.timestamp, tokens=[]))

@@ -47,8 +47,13 @@ Page = str | tuple[str, int]
 def my_articles() -> str:
     actor = require_actor()
     services().projections.catch_up("article_list")
-    t = article_summaries
-    query = select(t).where(t.c.author_id == actor.user_id).order_by(t.c.created_at.desc())
+    t = article_summaries.c
+    # Only the shown columns: the rows also carry each body's search copy, which made
+    # every page sort and copy whole articles. The (author_id, created_at) index gives
+    # the order without a sort step.
+    query = (select(t.id, t.headline, t.state, t.language, t.version, t.updated_at,
+                    t.changes_requested_comment, t.blocking_findings)
+             .where(t.author_id == actor.user_id).order_by(t.created_at.desc()))
     page = page_arg()
     limit, offset = window(page)
     with services().engine.connect() as conn:

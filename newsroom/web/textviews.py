@@ -7,6 +7,7 @@ can mark the result safe.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from html import escape, unescape
@@ -45,8 +46,10 @@ def highlight(value: str, findings: Sequence[dict[str, Any]], field: str) -> Mar
     return Markup("".join(out))  # noqa: S704 (every piece above is escaped)
 
 
+@functools.lru_cache(maxsize=256)
 def plain_text(value: str) -> str:
-    """An HTML or plain body as plain text with paragraphs separated by blank lines."""
+    """An HTML or plain body as plain text with paragraphs separated by blank lines.
+    Cached: a trail page diffs each text twice (as the new text, then as the old)."""
     text = _BLOCK_END.sub("\n\n", value)
     text = unescape(_TAGS.sub("", text)) if is_html(value) else text
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -62,9 +65,16 @@ def diff_words(old: str, new: str) -> Markup:
 
     The common head and tail are set aside before SequenceMatcher runs: a revision
     usually touches a few words, and matching only the changed middle turned a
-    1,000-event audit trail from 13 s into a quarter of a second."""
-    a = _TOKENS.findall(plain_text(old))
-    b = _TOKENS.findall(plain_text(new))
+    1,000-event audit trail from 13 s into a quarter of a second. The shared text
+    is first cut at whitespace in characters (compared in C), so only the changed
+    neighbourhood is split into words; the markup is the same as splitting it all."""
+    a_text, b_text = plain_text(old), plain_text(new)
+    shared_head = _common_prefix(a_text, b_text)
+    cut = _head_cut(a_text, shared_head)
+    shared_tail = _common_suffix(a_text, b_text, min(len(a_text), len(b_text)) - shared_head)
+    cut_tail = len(a_text) - _tail_cut(a_text, len(a_text) - shared_tail)
+    a = _TOKENS.findall(a_text[cut:len(a_text) - cut_tail])
+    b = _TOKENS.findall(b_text[cut:len(b_text) - cut_tail])
     head = 0
     while head < len(a) and head < len(b) and a[head] == b[head]:
         head += 1
@@ -75,7 +85,7 @@ def diff_words(old: str, new: str) -> Markup:
     # as it would on the whole text (e.g. which side of a space an insertion takes).
     head, tail = max(0, head - 1), max(0, tail - 1)
     middle_a, middle_b = a[head:len(a) - tail], b[head:len(b) - tail]
-    out: list[str] = [escape("".join(a[:head]))]
+    out: list[str] = [escape(a_text[:cut]), escape("".join(a[:head]))]
     matcher = difflib.SequenceMatcher(a=middle_a, b=middle_b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -86,7 +96,54 @@ def diff_words(old: str, new: str) -> Markup:
         if j2 > j1:
             out.append(f"<ins>{escape(''.join(middle_b[j1:j2]))}</ins>")
     out.append(escape("".join(a[len(a) - tail:])))
+    out.append(escape(a_text[len(a_text) - cut_tail:]))
     return Markup("".join(out))  # noqa: S704 (every piece above is escaped)
+
+
+# Token boundaries that need no tokenizing: a non-space after a space, and a space
+# after a non-space (a run of spaces is one token; no other token holds a space).
+_SPACE_THEN_WORD = re.compile(r"(?<=\s)\S")
+_WORD_THEN_SPACE = re.compile(r"(?<=\S)\s")
+_CUT_WINDOW = 160
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix, by halving (each step compares in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:] == b[len(b) - middle:]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _head_cut(text: str, shared: int) -> int:
+    """A token boundary inside the shared head with one whole shared token after
+    it (so the word-level head still finds one to keep), or 0."""
+    found = [m.start() for m in _SPACE_THEN_WORD.finditer(text, max(0, shared - _CUT_WINDOW),
+                                                          shared)]
+    return found[-2] if len(found) >= 2 else 0
+
+
+def _tail_cut(text: str, first: int) -> int:
+    """A token boundary inside the shared tail (which starts at ``first``) with one
+    whole shared token before it, or the end of the text."""
+    found = [m.start() for m in _WORD_THEN_SPACE.finditer(
+        text, first + 1, min(len(text), first + 1 + _CUT_WINDOW))]
+    return found[1] if len(found) >= 2 else len(text)
 
 
 def changed_paragraphs(old: str, new: str) -> list[tuple[str, str]]:

@@ -291,3 +291,32 @@ def test_a_long_trail_is_shown_a_hundred_events_a_page(
     assert "v130" not in first
     exported = client.get(f"/audit/articles/{article_id}?format=json").get_json()
     assert len(exported["events"]) == 130  # exports carry the whole trail
+
+
+def test_a_later_trail_page_diffs_against_the_text_before_it(
+    client: FlaskClient, sqlite_services: Services, cast: Cast
+) -> None:
+    """Page 2 starts mid-history: its first diffs are against texts set on page 1
+    (the body one event earlier, the headline a hundred events earlier), exactly as
+    when the whole trail is described at once."""
+    app = sqlite_services.app
+    article_id = app.create_article(cast.editor, headline="Old title", body="v1",
+                                    language="en").id
+    app.revise(cast.editor, article_id, {"headline": "Middle title"}, 1)
+    for n in range(3, 106):
+        app.revise(cast.editor, article_id, {"body": f"v{n}"}, n - 1)
+    app.revise(cast.editor, article_id, {"headline": "New title"}, 105)
+    ui_login(client, "audrey")
+    second = client.get(f"/audit/articles/{article_id}?page=2").get_data(as_text=True)
+    assert "<del>v100</del><ins>v101</ins>" in second
+    assert "<del>Middle</del><ins>New</ins> title" in second
+    assert "Old" not in second
+
+    from newsroom.web import audit
+
+    with client.application.test_request_context("/"):
+        everything = audit._trail_rows(audit.audit_trail.c.subject_id == article_id)
+        whole = audit.describe(everything)[100:]
+        page = everything[100:]
+        assert audit.describe(page, audit.texts_before(article_id, page)) == whole
+        assert audit.describe(page) != whole  # without the texts before, it differs
