@@ -102,13 +102,18 @@ def body(value: object) -> str:
     return cleaned if is_html(cleaned) or not cleaned.strip() else f"<p>{cleaned}</p>"
 
 
+def text_paragraphs(value: str) -> list[str]:
+    """A plain-text body's paragraphs: split at blank lines, stripped, none empty."""
+    paragraphs = (p.strip() for p in _BLANK_LINES.split(value.replace("\r\n", "\n")))
+    return [p for p in paragraphs if p]
+
+
 def body_as_html(value: str) -> str:
     """Render a stored body for display: HTML as stored, text split at blank lines."""
     if is_html(value):
         return value
-    paragraphs = [p.strip() for p in _BLANK_LINES.split(value.replace("\r\n", "\n"))]
     return "".join(
-        "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p
+        "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in text_paragraphs(value)
     )
 
 

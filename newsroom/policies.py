@@ -74,6 +74,17 @@ def _deliver(event: Any) -> Work:
     )
 
 
+def _release_held(event: Any) -> Work:
+    """An embargo broken early: the deliveries it held become due now."""
+    task = "newsroom.release_embargo"
+    return Work(
+        task=task,
+        queue=SYNDICATION_QUEUE,
+        args=(str(event.originator_id),),
+        task_id=work_id(event.originator_id, event.originator_version, task),
+    )
+
+
 def _publish_when_due(event: Any) -> Work:
     task = "newsroom.publish_scheduled"
     return Work(
@@ -95,6 +106,8 @@ RULES: dict[str, Callable[[Any], Work]] = {
     topic(Translation.Published): _plan,
     topic(Delivery.Planned): _deliver,
     topic(Delivery.Resent): _deliver,
+    topic(Article.EmbargoReleased): _release_held,
+    topic(Delivery.Released): _deliver,
 }
 
 

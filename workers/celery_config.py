@@ -11,6 +11,11 @@ from newsroom.policies import SYNDICATION_QUEUE, TRANSLATION_QUEUE
 # so a lost translation comes back in seconds; longer than any one translation, so a
 # running task is not handed out twice (and if it were, tasks are idempotent).
 REDIS_VISIBILITY_TIMEOUT = 30
+# The longest a task may wait in a worker for its ETA or countdown. A message held
+# longer than the visibility timeout is handed out again on Redis, and again, each
+# copy sent at the same moment: longer waits (an embargo, a Retry-After of an hour)
+# are chains of hops no longer than this.
+LONGEST_HOLD = 20
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

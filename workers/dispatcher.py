@@ -22,6 +22,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from newsroom.bootstrap import Services
+from newsroom.domain.delivery import PUBLICATION
+from newsroom.domain.policy import SYSTEM_ACTOR
+from newsroom.integrity.service import Integrity, Sealer
 from newsroom.policies import RULES, SYNDICATION_QUEUE, TRANSLATION_QUEUE, Work, work_for
 from newsroom.projections.tables import (
     article_summaries,
@@ -29,12 +32,15 @@ from newsroom.projections.tables import (
     positions,
     translation_queue,
 )
+from workers.celery_config import LONGEST_HOLD
+from workers.syndication import earlier_in_flight, plan
 from workers.translation import BACKOFF_CAP
 
 log = logging.getLogger(__name__)
 
 
 POSITION_NAME = "dispatcher"
+PLAN_TASK = "newsroom.plan_deliveries"
 Send = Callable[[Work], None]
 
 
@@ -46,6 +52,8 @@ class Dispatcher:
         self.batch_size = batch_size
         self.reconcile_after = reconcile_after
         self.topics = list(RULES)
+        # The integrity chain follows the same log here; its logic lives in newsroom.
+        self.sealer = Sealer(Integrity.of(services, keep_open=True))
 
     def position(self) -> int:
         try:
@@ -72,11 +80,25 @@ class Dispatcher:
             start=start, limit=self.batch_size, topics=self.topics, inclusive_of_start=False)
         for notification in notifications:
             work = work_for(app.mapper.to_domain_event(notification))
-            if work is not None:
+            if work is not None and not self._planned_inline(work):
                 self.send(work)
         if notifications:
             self.save_position(notifications[-1].id)
         return len(notifications)
+
+    def _planned_inline(self, work: Work) -> bool:
+        """Plans a publishing event's deliveries here, in the order of the log: planning
+        is bookkeeping without I/O, and done in order, a correction or kill notice is
+        never planned before the publication it follows (nor for nobody). A failure
+        leaves the work to the plan task, so one bad event cannot stall the log."""
+        if work.task != PLAN_TASK:
+            return False
+        try:
+            plan(self.services, str(work.args[0]), int(work.args[1]))
+        except Exception:
+            log.exception("planning %s inline failed; sending it to a worker", work.args)
+            return False
+        return True
 
     def reconcile_once(self, now: datetime | None = None) -> int:
         """Re-enqueues translations still `requested` after `reconcile_after`."""
@@ -107,18 +129,31 @@ class Dispatcher:
 
     def _reconcile_deliveries(self, now: datetime) -> int:
         """Deliveries due (embargo passed) that stayed pending too long are sent again;
-        the task returns at once for any that completed meanwhile."""
+        the task returns at once for any that completed meanwhile. Left alone: those
+        whose task may still be alive, so that no second chain of sends starts (each
+        would retry on its own): a delivery that has an attempt within BACKOFF_CAP (a
+        retry chain waits at most that long), or any event within `reconcile_after`
+        (released, resent), or that waits in line behind an earlier version."""
         self.services.projections.catch_up("delivery_list")
         table = deliveries
-        cutoff = _naive_if_sqlite(self.services.engine.dialect.name, now - self.reconcile_after)
-        current = _naive_if_sqlite(self.services.engine.dialect.name, now)
+        cutoff = now - self.reconcile_after
+        naive_cutoff = _naive_if_sqlite(self.services.engine.dialect.name, cutoff)
         with self.services.engine.connect() as conn:
-            stuck = conn.execute(select(table.c.id).where(
-                table.c.status == "pending", table.c.planned_at < cutoff,
-                (table.c.due_at.is_(None)) | (table.c.due_at <= current))).scalars().all()
-        for delivery in stuck:
+            candidates = conn.execute(select(table.c.id).where(
+                table.c.status == "pending", table.c.planned_at < naive_cutoff,
+                (table.c.due_at.is_(None)) | (table.c.due_at < naive_cutoff))).scalars().all()
+        stuck = []
+        for delivery_id in candidates:
+            delivery = self.services.app.get_delivery(SYSTEM_ACTOR, delivery_id)
+            quiet_since = cutoff - timedelta(seconds=BACKOFF_CAP) if delivery.attempts else cutoff
+            if delivery.modified_on is not None and delivery.modified_on > quiet_since:
+                continue
+            if delivery.kind != PUBLICATION and earlier_in_flight(self.services, delivery):
+                continue
+            stuck.append(delivery_id)
+        for delivery_id in stuck:
             self.send(Work(task="newsroom.deliver", queue=SYNDICATION_QUEUE,
-                           args=(str(delivery),), task_id=f"reconcile-{uuid4()}"))
+                           args=(str(delivery_id),), task_id=f"reconcile-{uuid4()}"))
         return len(stuck)
 
     def _reconcile_schedules(self, now: datetime) -> int:
@@ -148,6 +183,10 @@ class Dispatcher:
                 log.exception("dispatcher batch failed; retrying")
                 moved = 0
                 stop.wait(1.0)
+            try:
+                moved += self.sealer.tick()
+            except Exception:  # the chain retries from its saved head next time
+                log.exception("integrity chain batch failed; retrying")
             if not moved:
                 stop.wait(poll_interval)
 
@@ -159,7 +198,12 @@ def _naive_if_sqlite(dialect: str, value: datetime) -> datetime:
 
 def celery_sender(celery_app: Any) -> Send:
     def send(work: Work) -> None:
+        eta = work.eta
+        if eta is not None:
+            # Not held for hours in a worker (see LONGEST_HOLD): the task, early,
+            # sends itself on in hops until it is due.
+            eta = min(eta, datetime.now(UTC) + timedelta(seconds=LONGEST_HOLD))
         celery_app.send_task(work.task, args=list(work.args), task_id=work.task_id,
-                             queue=work.queue, eta=work.eta)
+                             queue=work.queue, eta=eta)
 
     return send

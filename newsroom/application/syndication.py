@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from newsroom import content
-from newsroom.application.base import Saved, ServiceBase
+from newsroom.application.base import Saved, ServiceBase, utcnow
 from newsroom.domain.article import Article
 from newsroom.domain.delivery import CORRECTION, KILL, PUBLICATION, Delivery, delivery_id
-from newsroom.domain.errors import NotFound, ValidationFailed
+from newsroom.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from newsroom.domain.policy import SYSTEM_ACTOR, Actor
-from newsroom.domain.subscriber import Subscriber
+from newsroom.domain.subscriber import ACTIVE, Subscriber
 from newsroom.domain.translation import Translation
 from newsroom.projections.topics import topic
 
@@ -121,7 +121,10 @@ class DeliveryService(SyndicationService):
                                event.revision, event.embargo_until)
         article = self._load(Article, stream_id, version)
         if isinstance(event, Article.Published):
-            return Publication(stream_id, PUBLICATION, list(event.languages), event.revision,
+            # The source language only: a translation published with it has its own
+            # Translation.Published event, which plans its deliveries. Listing it here
+            # as well sent partners each such translation twice, under two ids.
+            return Publication(stream_id, PUBLICATION, [article.language], event.revision,
                                event.embargo_until)
         if isinstance(event, Article.Corrected):
             return Publication(stream_id, CORRECTION, [article.language], event.revision,
@@ -140,6 +143,7 @@ class DeliveryService(SyndicationService):
         language). Idempotent: deliveries that exist already are left alone."""
         role = actor.role_for("delivery.plan")
         publication = self.publication_of(stream_id, version)
+        embargo = self._embargo_now(publication)
         planned: list[Delivery] = []
         for subscriber in self.subscribers(actor):
             for language in publication.languages:
@@ -155,7 +159,7 @@ class DeliveryService(SyndicationService):
                     continue
                 except NotFound:
                     pass
-                due = publication.embargo_until
+                due = embargo
                 if subscriber.early_embargo or (due is not None and due <= now):
                     due = None
                 planned.append(Delivery.plan(
@@ -165,7 +169,49 @@ class DeliveryService(SyndicationService):
                     actor_id=actor.user_id, role=role))
         if planned:
             self._save(*planned)
+            held = [d.id for d in planned if d.due_at is not None]
+            if held:
+                # An editor may have broken the embargo while this ran; the release
+                # then found none of these, so release them here.
+                self.release_held_deliveries(publication.article_id, held, utcnow(), actor)
         return [d.id for d in planned]
+
+    def _embargo_now(self, publication: Publication) -> datetime | None:
+        """The publication's embargo, unless an editor has since broken it early."""
+        if publication.embargo_until is None:
+            return None
+        current = self._load(Article, publication.article_id)
+        if current.embargo_until is not None and current.embargo_until < publication.embargo_until:
+            return current.embargo_until
+        return publication.embargo_until
+
+    def release_embargo(self, actor: Actor, article_id: UUID, reason: object,
+                        expected_version: int | None = None) -> Saved:
+        """An editor breaks the embargo now, with a reason. The deliveries it held are
+        released by the worker the dispatcher sends for the event (at least once)."""
+        role = actor.role_for("article.release_embargo")
+        text = content.note("reason", reason)
+        now = utcnow()
+        return self._command(Article, article_id, expected_version,
+                             lambda a: a.release_embargo(text, now, actor_id=actor.user_id,
+                                                         role=role))
+
+    def release_held_deliveries(self, article_id: UUID, held: Iterable[UUID], now: datetime,
+                                actor: Actor = SYSTEM_ACTOR) -> list[UUID]:
+        """Makes these deliveries of the article due now, in one save, if its embargo is
+        over; deliveries no longer held are skipped, so repeating it is harmless."""
+        role = actor.role_for("delivery.plan")
+        if self._load(Article, article_id).is_embargoed(now):
+            return []
+        released: list[Delivery] = []
+        for did in held:
+            item = self._load(Delivery, did)
+            if item.article_id == article_id and item.release(actor_id=actor.user_id,
+                                                               role=role):
+                released.append(item)
+        if released:
+            self._save(*released)
+        return [d.id for d in released]
 
     def get_delivery(self, actor: Actor, delivery: UUID) -> Delivery:
         actor.role_for("delivery.plan")
@@ -196,5 +242,11 @@ class DeliveryService(SyndicationService):
     def resend_delivery(self, actor: Actor, delivery: UUID) -> Saved:
         """An admin sends a failed delivery again, under the same id."""
         role = actor.role_for("subscriber.manage")
+        item = self._load(Delivery, delivery)
+        subscriber = self._load(Subscriber, item.subscriber_id)
+        if subscriber.state != ACTIVE and item.state == "failed":
+            # It would only fail again at once: say what to do instead.
+            raise InvalidTransition("resend", f"subscriber {subscriber.state}",
+                                    {f"resume {subscriber.name} first"}, noun="a delivery")
         return self._command(Delivery, delivery, None,
                              lambda d: d.resend(actor_id=actor.user_id, role=role))

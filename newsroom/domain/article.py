@@ -78,6 +78,13 @@ class Article(ContainerCopy, Aggregate):
     class Retracted(Event):
         reason: str
 
+    class EmbargoReleased(Event):
+        """An editor broke the embargo early: from this moment the story is public and
+        held deliveries go out. ``embargo_was`` is the end that was set."""
+
+        reason: str
+        embargo_was: datetime
+
     class Commented(Event):
         text: str
 
@@ -113,6 +120,10 @@ class Article(ContainerCopy, Aggregate):
         self.corrections: list[dict[str, Any]] = []
         self.retraction_reason: str | None = None
         self.translation_languages: list[str] = []
+
+    # Class-level defaults: snapshots taken before embargo release existed lack them.
+    embargo_released_at: datetime | None = None
+    embargo_release_reason: str | None = None
 
     # ---- commands -------------------------------------------------------------
 
@@ -254,6 +265,17 @@ class Article(ContainerCopy, Aggregate):
             raise ValidationFailed("reason", "a retraction needs a reason")
         self.trigger_event(self.Retracted, reason=reason, actor_id=actor_id, role=role)
 
+    def release_embargo(self, reason: str, now: datetime, *, actor_id: UUID,
+                        role: str) -> None:
+        """Ends a running embargo now (published, or approved and scheduled with one)."""
+        if self.state not in (wf.APPROVED, wf.PUBLISHED) or not self.is_embargoed(now):
+            raise InvalidTransition("release_embargo", f"{self.state}, with no embargo running",
+                                    self.allowed_actions())
+        if not reason.strip():
+            raise ValidationFailed("reason", "say why the embargo is broken early")
+        self.trigger_event(self.EmbargoReleased, reason=reason, embargo_was=self.embargo_until,
+                           actor_id=actor_id, role=role)
+
     def comment(self, text: str, *, actor_id: UUID, role: str) -> None:
         self._require("comment")
         if not text.strip():
@@ -327,6 +349,12 @@ class Article(ContainerCopy, Aggregate):
             self.state = wf.RETRACTED
             self.retraction_reason = event.reason
             self.updated_at = event.timestamp
+        elif isinstance(event, Article.EmbargoReleased):
+            # The embargo ends at the release: everything that reads `embargo_until`
+            # (is_embargoed, feeds, delivery planning) sees it as over from then on.
+            self.embargo_until = event.timestamp
+            self.embargo_released_at = event.timestamp
+            self.embargo_release_reason = event.reason
         elif isinstance(event, Article.Commented):
             self.comments.append(
                 {"actor_id": event.actor_id, "text": event.text, "at": event.timestamp}

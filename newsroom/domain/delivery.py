@@ -67,6 +67,9 @@ class Delivery(ContainerCopy, Aggregate):
     class Resent(Event):
         pass
 
+    class Released(Event):
+        """The embargo holding this delivery was broken early: it is due now."""
+
     def __init__(self, article_id: UUID, language: str, revision: int, kind: str,
                  subscriber_id: UUID, source_version: int, due_at: datetime | None,
                  actor_id: UUID, role: str) -> None:
@@ -112,6 +115,13 @@ class Delivery(ContainerCopy, Aggregate):
                                     noun="a delivery")
         self.trigger_event(self.Resent, actor_id=actor_id, role=role)
 
+    def release(self, *, actor_id: UUID, role: str) -> bool:
+        """Makes a delivery held for an embargo due now; False when it was not held."""
+        if self.state != PENDING or self.due_at is None:
+            return False
+        self.trigger_event(self.Released, actor_id=actor_id, role=role)
+        return True
+
     def apply_event(self, event: Delivery.Event) -> None:
         if isinstance(event, Delivery.Attempted):
             self.attempts += 1
@@ -125,3 +135,5 @@ class Delivery(ContainerCopy, Aggregate):
         elif isinstance(event, Delivery.Resent):
             self.state = PENDING
             self.failure_reason = None
+        elif isinstance(event, Delivery.Released):
+            self.due_at = None

@@ -52,7 +52,16 @@ def _content_set(item: PublishedItem, root: etree._Element) -> None:
         page.set("dir", "rtl")
     head = etree.SubElement(page, f"{{{XHTML}}}head")
     etree.SubElement(head, f"{{{XHTML}}}title").text = clean_text(item.headline)
-    fill_allowed_html(item.body_html(), etree.SubElement(page, f"{{{XHTML}}}body"), XHTML)
+    body = etree.SubElement(page, f"{{{XHTML}}}body")
+    paragraphs = item.body_lines()
+    if paragraphs is None:
+        fill_allowed_html(clean_text(item.body), body, XHTML)  # one allowlist pass
+        return
+    for lines in paragraphs:  # plain text: the elements directly, nothing to parse
+        paragraph = etree.SubElement(body, f"{{{XHTML}}}p")
+        paragraph.text = lines[0]
+        for line in lines[1:]:
+            etree.SubElement(paragraph, f"{{{XHTML}}}br").tail = line
 
 
 def newsml_element(item: PublishedItem) -> etree._Element:

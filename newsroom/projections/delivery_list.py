@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, update
 
 from newsroom.domain.delivery import Delivery
+from newsroom.projections.batch import Batch
 from newsroom.projections.tables import deliveries
 from newsroom.projections.topics import topics_of
 
@@ -14,7 +15,13 @@ NAME = "delivery_list"
 TOPICS = topics_of(Delivery)
 
 
-def apply(conn: Connection, event: Any, position: int) -> None:
+def apply(conn: Connection, batch: Batch) -> None:
+    # Few events, and some values depend on the stored row: one at a time.
+    for event, _position in batch:
+        _apply_one(conn, event)
+
+
+def _apply_one(conn: Connection, event: Any) -> None:
     row = deliveries.c.id == event.originator_id
     if isinstance(event, Delivery.Planned):
         conn.execute(insert(deliveries).values(
@@ -32,6 +39,8 @@ def apply(conn: Connection, event: Any, position: int) -> None:
                                                           last_error=event.reason))
     elif isinstance(event, Delivery.Resent):
         conn.execute(update(deliveries).where(row).values(status="pending"))
+    elif isinstance(event, Delivery.Released):
+        conn.execute(update(deliveries).where(row).values(due_at=None))
 
 
 def clear(conn: Connection) -> None:

@@ -89,6 +89,34 @@ def read(subscriber_id: str) -> Response:
     return response
 
 
+@bp.patch("/subscribers/<subscriber_id>")
+def update(subscriber_id: str) -> tuple[Response, int]:
+    """Admins change settings (only the fields sent), with If-Match; an event."""
+    actor = api_actor()
+    actor.role_for("subscriber.manage")
+    sid = uuid_arg(subscriber_id)
+    current = newsroom().get_subscriber(actor, sid)
+    data = json_body(FIELDS)
+    transport = data.get("transport", current.transport)
+    if "url" in data or transport != current.transport:
+        _checked_url({"transport": transport, "url": data.get("url", current.url)})
+    if "secret" in data:
+        if not data["secret"]:
+            raise ApiError(422, "invalid_input", "leave out secret to keep the current one",
+                           {"field": "secret"})
+        try:
+            parse_secret(str(data["secret"]))
+        except InvalidSecret as exc:
+            raise ApiError(422, "invalid_input", str(exc), {"field": "secret"}) from None
+    generated = None
+    if transport == "webhook" and not current.secret and not data.get("secret"):
+        generated = data["secret"] = generate_secret()
+    saved = newsroom().update_subscriber(actor, sid, data, if_match(required=True))
+    if generated is None:
+        return saved_response(saved)
+    return saved_response(saved, secret=generated)
+
+
 @bp.post("/subscribers/<subscriber_id>/suspend")
 def suspend(subscriber_id: str) -> tuple[Response, int]:
     actor = api_actor()
@@ -108,3 +136,14 @@ def resume(subscriber_id: str) -> tuple[Response, int]:
     newsroom().get_subscriber(actor, sid)
     json_body((), optional_body=True)
     return saved_response(newsroom().resume_subscriber(actor, sid, if_match(required=False)))
+
+
+@bp.post("/deliveries/<delivery_id>/resend")
+def resend(delivery_id: str) -> tuple[Response, int]:
+    """Admins only: a failed delivery is sent again, under the same id (webhook-id)."""
+    actor = api_actor()
+    actor.role_for("subscriber.manage")
+    did = uuid_arg(delivery_id)
+    json_body((), optional_body=True)
+    saved = newsroom().resend_delivery(actor, did)
+    return saved_response(saved, 202)

@@ -39,6 +39,7 @@ from newsroom.web.article_forms import (
     versions_of,
 )
 from newsroom.web.context import newsroom, services
+from newsroom.web.deliveries import NOTHING_SENT, delivery_report
 from newsroom.web.paging import PAGE_SIZE, page_arg, window
 from newsroom.web.textviews import diff_words
 from newsroom.web.ui import local_time, require_actor, requires
@@ -47,7 +48,7 @@ bp = Blueprint("editor", __name__)
 SEARCH_LIMIT = 100
 # Every field of every form on the review page, kept when a form is sent back.
 REVIEW_FIELDS = ("override_reason", "comment", "at", "embargo_until", "headline", "body",
-                 "note", "reason")
+                 "note", "reason", "release_reason")
 Page = tuple[str, int]
 
 
@@ -142,6 +143,11 @@ def _review_page(actor: Actor, aid: UUID, *, errors: dict[str, str] | None = Non
                           if lang != article.language.split("-")[0]],
         form={"headline": article.headline, "body": article.body, **(values or {})},
         blocking=blocking if blocking is not None else article.blocking_findings(),
+        embargo_running=article.is_embargoed(utcnow()),
+        can_release=actor.can("article.release_embargo"),
+        # Nothing is sent before the first publication: spare drafts the catch-up.
+        report=delivery_report(aid) if article.first_published_at else NOTHING_SENT,
+        can_resend=actor.can("subscriber.manage"),
     ), status
 
 
@@ -248,6 +254,28 @@ def retract(article_id: str) -> Page | Response:
     def command(actor: Actor, article: Article, version: int) -> str:
         newsroom().retract(actor, article.id, form_text("reason"), version)
         return "Retracted. The reason is on record."
+
+    return _act(article_id, command)
+
+
+@bp.post("/articles/<article_id>/release-embargo")
+@requires("article.release_embargo")
+def release_embargo(article_id: str) -> Page | Response:
+    def command(actor: Actor, article: Article, version: int) -> str:
+        if not article.is_embargoed(utcnow()):
+            raise ValidationFailed("_form", "This article has no embargo running: it is "
+                                            "public already, and so are its deliveries.")
+        was = article.embargo_until
+        try:
+            newsroom().release_embargo(actor, article.id, form_text("release_reason"), version)
+        except ValidationFailed as exc:
+            # The retract form on the same page owns the field called "reason".
+            message = str(exc).removeprefix(f"{exc.field}: ")
+            field = "release_reason" if exc.field == "reason" else exc.field
+            raise ValidationFailed(field, message) from None
+        zone = services().settings.timezone
+        return (f"Embargo (until {local_time(was)}, {zone}) lifted now: the story is public, "
+                "and the deliveries it held are going out. Your reason is on record.")
 
     return _act(article_id, command)
 

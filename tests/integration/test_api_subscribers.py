@@ -79,3 +79,56 @@ def test_unsafe_targets_and_bad_input_are_refused_before_anything_is_stored(
                  "languages": ["klingon!"]}):
         assert client.post(f"{API}/subscribers", headers=admin, json=bad).status_code == 422
     assert client.get(f"{API}/subscribers", headers=admin).get_json() == []
+
+
+def test_early_delivery_is_a_contract_flag_off_by_default(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    admin = auth(tokens["admin"])
+    base = {"transport": "file", "path": "/srv/drop", "format": "ninjs"}
+    plain = client.post(f"{API}/subscribers", headers=admin, json={"name": "Plain", **base})
+    early = client.post(f"{API}/subscribers", headers=admin,
+                        json={"name": "Early", "early_embargo": True, **base})
+    assert plain.status_code == early.status_code == 201
+    flags = {s["name"]: s["early_embargo"]
+             for s in client.get(f"{API}/subscribers", headers=admin).get_json()}
+    assert flags == {"Plain": False, "Early": True}
+    wrong = client.post(f"{API}/subscribers", headers=admin,
+                        json={"name": "Odd", "early_embargo": "yes", **base})
+    assert wrong.status_code == 422
+    assert wrong.get_json()["error"]["details"]["field"] == "early_embargo"
+
+
+def test_admin_updates_settings_with_if_match_and_the_ssrf_guard(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    admin = auth(tokens["admin"])
+    created = client.post(f"{API}/subscribers", headers=admin, json={
+        "name": "Archive", "transport": "file", "path": "/srv/drop", "format": "ninjs"})
+    sid = created.get_json()["id"]
+    path = f"{API}/subscribers/{sid}"
+    change = {"name": "Archive (NewsML)", "format": "newsml-g2"}
+    assert client.patch(path, json=change).status_code == 401
+    assert client.patch(path, headers=auth(tokens["auditor"]), json=change).status_code == 403
+    assert client.patch(f"{API}/subscribers/00000000-0000-0000-0000-0000000000aa",
+                        headers={**admin, "If-Match": '"1"'}, json=change).status_code == 404
+    assert client.patch(path, headers=admin, json=change).status_code == 428
+    saved = client.patch(path, headers={**admin, "If-Match": '"1"'}, json=change)
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["version"] == 2 and "secret" not in saved.get_json()
+    assert client.patch(path, headers={**admin, "If-Match": '"1"'},
+                        json={"name": "Late"}).status_code == 412
+    # To a webhook: the target is vetted, and a secret is generated (shown once).
+    unsafe = client.patch(path, headers={**admin, "If-Match": '"2"'}, json={
+        "transport": "webhook", "url": "https://169.254.169.254/latest"})
+    assert unsafe.status_code == 422
+    assert unsafe.get_json()["error"]["code"] == "unsafe_url"
+    blank = client.patch(path, headers={**admin, "If-Match": '"2"'}, json={"secret": ""})
+    assert blank.status_code == 422
+    hooked = client.patch(path, headers={**admin, "If-Match": '"2"'}, json={
+        "transport": "webhook", "url": "https://93.184.215.14/hook", "path": ""})
+    assert hooked.status_code == 200, hooked.get_json()
+    assert hooked.get_json()["secret"].startswith("whsec_")
+    state = client.get(path, headers=admin).get_json()
+    assert (state["name"], state["format"], state["transport"], state["has_secret"]) == (
+        "Archive (NewsML)", "newsml-g2", "webhook", True)

@@ -571,6 +571,7 @@ def full_life() -> tuple[Article, list[Article.Event]]:
     article.request_translations(["es"], **as_editor())
     article.schedule_publication(FUTURE, FUTURE + timedelta(hours=1), **as_editor())
     article.publish(FUTURE + timedelta(hours=1), ["es"], **as_editor())
+    article.release_embargo("Le ministère a tout annoncé.", datetime.now(UTC), **as_editor())
     article.correct({"headline": "Titre corrigé"}, "Titre précisé.", **as_editor())
     article.retract("Démenti.", **as_editor())
     return article, list(article.collect_events())
@@ -590,7 +591,7 @@ def test_every_event_carries_actor_role_and_aware_utc_timestamp() -> None:
     before = datetime.now(UTC)
     _, events = full_life()
     after = datetime.now(UTC)
-    assert len(events) == 14
+    assert len(events) == 15
     for event in events:
         assert isinstance(event.actor_id, UUID), event
         assert event.actor_id in (AUTHOR, EDITOR)
@@ -598,7 +599,7 @@ def test_every_event_carries_actor_role_and_aware_utc_timestamp() -> None:
         assert event.timestamp.tzinfo is not None, event
         assert event.timestamp.utcoffset() == timedelta(0), event
         assert before <= event.timestamp <= after
-    assert [e.originator_version for e in events] == list(range(1, 15))
+    assert [e.originator_version for e in events] == list(range(1, 16))
     # Events are attributed to who did them, not to the article's author.
     assert {type(e).__name__: e.role for e in events}["Approved"] == "editor"
     assert {type(e).__name__: e.actor_id for e in events}["Submitted"] == AUTHOR
@@ -614,12 +615,15 @@ def test_replay_rebuilds_the_same_state() -> None:
     assert rebuilt.revision == 2
     assert rebuilt.headline == "Titre corrigé"
     assert rebuilt.body == "Texte corrigé."
-    assert rebuilt.content_version == 13
+    assert rebuilt.content_version == 14
     assert rebuilt.translation_languages == ["es"]
     assert rebuilt.retraction_reason == "Démenti."
     assert rebuilt.first_published_at == events[11].timestamp
-    assert rebuilt.updated_at == events[13].timestamp
-    assert rebuilt.version == 14
+    # Breaking the embargo ends it at that moment, with the reason kept.
+    assert rebuilt.embargo_until == rebuilt.embargo_released_at == events[12].timestamp
+    assert rebuilt.embargo_release_reason == "Le ministère a tout annoncé."
+    assert rebuilt.updated_at == events[14].timestamp
+    assert rebuilt.version == 15
 
 
 def test_replay_of_a_prefix_gives_the_past_state() -> None:
