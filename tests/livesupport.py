@@ -8,10 +8,11 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class LiveServer:
     tokens: dict[str, str]
     workdir: Path
     process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)  # everything it printed so far
 
 
 def _free_port() -> int:
@@ -61,13 +63,15 @@ def start_server(workdir: Path, *extra: str) -> LiveServer:
             break
         if proc.poll() is not None:
             raise AssertionError("server exited:\n" + "".join(lines))
+    # Keep reading: a full pipe would block the server and its worker mid-log.
+    threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True).start()
     for _ in range(200):
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=2)
             break
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.05)
-    return LiveServer(url=url, tokens=tokens, workdir=workdir, process=proc)
+    return LiveServer(url=url, tokens=tokens, workdir=workdir, process=proc, output=lines)
 
 
 def stop_server(server: LiveServer) -> None:

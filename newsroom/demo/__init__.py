@@ -1,6 +1,9 @@
-"""Demo data for `newsroom run`: users for each role and the seed wire story.
+"""Demo data for `newsroom run`: users for each role, the seed wire story, and two
+syndication partners (module syndication) with their webhook receiver (module
+receiver).
 
-Ids are derived from names, so seeding twice changes nothing.
+Ids are derived from names (subscribers are found by name), so seeding twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from importlib import resources
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from newsroom.application import Newsroom
+from newsroom.demo.syndication import DemoTargets, seed_subscribers
 from newsroom.domain.errors import NotFound
 from newsroom.domain.policy import ROLES
 from newsroom.domain.user import user_id_for
@@ -32,8 +36,9 @@ def fixture(name: str) -> str:
     return resources.files("newsroom.demo").joinpath(name).read_text("utf-8")
 
 
-def seed(app: Newsroom) -> bool:
-    """Returns True when it wrote anything."""
+def seed(app: Newsroom, targets: DemoTargets | None = None) -> bool:
+    """Returns True when it wrote anything. With ``targets``, the demo subscribers
+    too (they need the receiver's address, known once it is bound)."""
     wrote = False
     for demo in DEMO_USERS:
         try:
@@ -58,6 +63,8 @@ def seed(app: Newsroom) -> bool:
     except NotFound:
         _publish_house_version(app, journalist_id=journalist.user_id)
         wrote = True
+    if targets is not None:
+        wrote = seed_subscribers(app, targets) or wrote
     return wrote
 
 

@@ -40,7 +40,8 @@ def test_readme_walkthrough(server: tuple[str, dict[str, str]]) -> None:
 
     status, history = call(url, "GET", f"{article}/history", tokens["auditor"])
     assert status == 200
-    assert [h["type"] for h in history][-4:] == [
+    # Article events only: the demo partners' deliveries may already be in the history.
+    assert [h["type"] for h in history if h["stream"] == "article"][-4:] == [
         "ArticleSubmitted", "ArticleQAOverridden", "ArticleApproved", "ArticlePublished"]
     assert history[0]["actor"] == "journalist"
     status, first = call(url, "GET", f"{article}?version=1", tokens["auditor"])
