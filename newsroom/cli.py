@@ -9,12 +9,15 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import click
 
+from newsroom.application.replay import PublicAsOf
+from newsroom.auditdocs import public_document
 from newsroom.bootstrap import Services, build
 from newsroom.config import ConfigError, Settings
 from newsroom.domain.errors import DomainError
@@ -73,14 +76,15 @@ def run(host: str, port: int, no_demo: bool) -> None:
     from werkzeug.serving import run_simple
 
     from newsroom import demo
+    from newsroom.demo.session import DEMO_WORKER_ENV, DemoSession
     from newsroom.web import create_app
 
     services = _services()
-    if not no_demo:
-        demo.seed(services.app)
+    _ensure_signing_key(services)
+    session = None if no_demo else DemoSession(services, port)
     services.projections.catch_up()
     app = create_app(services)
-    background = _start_background_processes()
+    background = _start_background_processes(None if no_demo else DEMO_WORKER_ENV)
     url = f"http://{host}:{port}"
     click.echo(f"Newsroom is serving at {url}/  (API: {url}/api/v1, spec: {url}/api/openapi.json)")
     if not no_demo:
@@ -88,6 +92,8 @@ def run(host: str, port: int, no_demo: bool) -> None:
         for user in demo.DEMO_USERS:
             token, _ = services.app.issue_token(user.name, 30)
             click.echo(f"  {user.name:<11} {token}")
+        for line in session.describe() if session else []:
+            click.echo(line)
         click.echo(f"Seed article (draft): {url}/api/v1/articles/{demo.SEED_ARTICLE_ID}")
     sys.stdout.flush()
     # A plain SIGTERM would skip the cleanup below and orphan the worker and dispatcher.
@@ -96,15 +102,20 @@ def run(host: str, port: int, no_demo: bool) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         _stop_background_processes(background)
+        if session is not None:
+            session.stop()
 
 
-def _start_background_processes() -> list[subprocess.Popen[bytes]]:
+def _start_background_processes(
+    extra_env: dict[str, str] | None = None,
+) -> list[subprocess.Popen[bytes]]:
     """The dispatcher and one worker, as child processes: the web process itself
-    never talks to the broker."""
+    never talks to the broker. ``extra_env`` (the demo's) reaches only them."""
     command = [sys.executable, "-m", "newsroom"]
+    env = {**os.environ, **(extra_env or {})}
     return [
-        subprocess.Popen([*command, "dispatcher"]),  # noqa: S603 (our own interpreter)
-        subprocess.Popen([*command, "worker", "--concurrency", "1"]),  # noqa: S603
+        subprocess.Popen([*command, "dispatcher"], env=env),  # noqa: S603 (our interpreter)
+        subprocess.Popen([*command, "worker", "--concurrency", "1"], env=env),  # noqa: S603
     ]
 
 
@@ -229,6 +240,12 @@ def _article_id(text: str) -> UUID:
         raise click.BadParameter(f"{text!r} is not an article id (a UUID)") from None
 
 
+def _chain_hashes(services: Services, entries: list[Any]) -> dict[tuple[UUID, int], str]:
+    from newsroom.integrity.service import Integrity
+
+    return Integrity.of(services).stream_hashes(list({e.originator_id for e in entries}))
+
+
 @main.command()
 @click.argument("article_id")
 @click.option("--json", "as_json", is_flag=True)
@@ -237,6 +254,7 @@ def history(article_id: str, as_json: bool) -> None:
     services = _services()
     try:
         entries = services.app.history(CLI_READER, _article_id(article_id))
+        hashes = _chain_hashes(services, entries)
     except DomainError as exc:
         raise _fail(exc) from None
     finally:
@@ -247,7 +265,7 @@ def history(article_id: str, as_json: bool) -> None:
             f"{e.position or '':>6} {e.stream:<16} {e.version:>4}  {e.type:<26} {e.actor:<12} "
             f"{e.role:<11} {_local(e.at, services.settings)}"
         )
-    _emit(as_json, history_document(entries), "\n".join(lines))
+    _emit(as_json, history_document(entries, hashes), "\n".join(lines))
 
 
 @main.command()
@@ -256,16 +274,21 @@ def history(article_id: str, as_json: bool) -> None:
 @click.option("--at", "at_text", help="Show the article as of this moment (ISO 8601 with offset).")
 @click.option("--json", "as_json", is_flag=True)
 def replay(article_id: str, version: int | None, at_text: str | None, as_json: bool) -> None:
-    """Show an article as it stood at a past version or moment."""
+    """Show an article as it stood at a past version or moment. With --at, also what
+    the public page showed then in every language, and which version each subscriber
+    had received by then (JSON: the "public_page" key)."""
     if (version is None) == (at_text is None):
         raise click.UsageError("give exactly one of --version N or --at ISO8601")
     services = _services()
+    public = None
     try:
         at = parse_aware("at", at_text) if at_text else None
         app = services.app
         article = app.get_article(CLI_READER, _article_id(article_id), version=version, at=at)
         document = article_document(article, app.translations_of(article, at or
                                                                    article.modified_on))
+        if at is not None:
+            public = app.public_as_of(CLI_READER, article.id, at)
     except DomainError as exc:
         raise _fail(exc) from None
     finally:
@@ -275,7 +298,36 @@ def replay(article_id: str, version: int | None, at_text: str | None, as_json: b
         f"version {document['version']} · {document['state']} · {document['language']} · "
         f"as of {_local(article.modified_on, services.settings)}\n\n{document['body']}"
     )
+    if public is not None:
+        zone_local = public.at.astimezone(services.settings.zone).isoformat()
+        document["public_page"] = public_document(public, zone_local)
+        text += "\n\n" + "\n".join(public_page_lines(public, services.settings))
     _emit(as_json, document, text)
+
+
+def public_page_lines(public: PublicAsOf, settings: Settings) -> list[str]:
+    """The replay's public page and receipts as terminal lines."""
+    utc = public.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    lines = [f"Public page at {_local(public.at, settings)} ({utc}):"]
+    for e in public.editions:
+        if e.public:
+            lines.append(f"  {e.language} ({e.kind}): revision {e.revision} · {e.headline}")
+            if e.first_published_at and e.updated_at:
+                lines.append(f"      first published {_local(e.first_published_at, settings)}"
+                             f", updated {_local(e.updated_at, settings)}")
+        else:
+            lines.append(f"  {e.language} ({e.kind}): not public — {e.why}")
+    received = public.received()
+    lines.append("Received by then:" if received else "Received by then: no subscriber")
+    for r in received:
+        delivered = _local(r.delivered_at, settings) if r.delivered_at else ""
+        lines.append(f"  {r.subscriber} · {r.language} · revision {r.revision} ({r.kind}) · "
+                     f"{delivered}")
+    for red in public.redactions:
+        lines.append(f"Redacted: stream {red.target_id} v{red.target_version} at "
+                     f"{_local(red.at, settings)} ({red.role}): {red.reason} "
+                     f"— {red.reference}")
+    return lines
 
 
 @main.group()
@@ -303,3 +355,175 @@ def projections_rebuild(name: str | None) -> None:
                 bar.refresh()
     finally:
         services.close()
+
+
+# ---- audit (integrity, DESIGN §4) -----------------------------------------------------
+
+
+def _ensure_signing_key(services: Services) -> None:
+    from newsroom.integrity.service import NEW_KEY_WARNING, Integrity
+
+    if Integrity.of(services).ensure_signing_key():
+        click.secho("warning: " + NEW_KEY_WARNING.format(path=services.settings.signing_key_file),
+                    err=True, fg="yellow")
+
+
+@main.group()
+def audit() -> None:
+    """Tamper evidence: verify the log, sign checkpoints, export and import it."""
+
+
+@audit.command("verify")
+@click.option("--checkpoints", "checkpoint_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A checkpoint or export file kept outside the store (repeatable).")
+@click.option("--trusted-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The public key checkpoints must be signed with (PEM or hex).")
+@click.option("--json", "as_json", is_flag=True)
+def audit_verify(checkpoint_files: tuple[Path, ...], trusted_key: Path | None,
+                 as_json: bool) -> None:
+    """Recompute the hash chains from the stored events; exit 0 only if they verify."""
+    from tqdm import tqdm
+
+    from newsroom.integrity.checkpoints import CheckpointFileError
+    from newsroom.integrity.keys import SigningKeyError
+    from newsroom.integrity.service import Integrity
+
+    services = _services()
+    try:
+        integrity = Integrity.of(services)
+        total = services.app.recorder.max_notification_id() or 0
+        with tqdm(total=total, desc="verify", unit="ev", file=sys.stderr,
+                  disable=None) as bar:
+            result = integrity.verify(checkpoint_files=checkpoint_files,
+                                      trusted_key_file=trusted_key, progress=bar.update)
+    except (CheckpointFileError, SigningKeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        services.close()
+    _emit(as_json, result.document(), _verify_text(result))
+    if not result.ok:
+        sys.exit(1)
+
+
+def _verify_text(result: Any) -> str:
+    notes = [f"{len(result.redacted)} redacted"] if result.redacted else []
+    if result.unchained:
+        notes.append(f"{result.unchained} not chained yet")
+    from newsroom.integrity.keys import key_id
+
+    signed = (f"{result.checkpoints} signed checkpoint(s)"
+              + (f", trusted key {key_id(result.trusted_key)}" if result.trusted_key else
+                 ", no trusted key to check them against"))
+    if result.ok:
+        extra = f" ({', '.join(notes)})" if notes else ""
+        return f"OK: {result.checked} events verified{extra}; {signed}"
+    bad = result.document()["first_bad"]
+    return (f"TAMPERED after {result.checked} good events; first bad event:\n"
+            f"  stream   {bad['article_id'] or '-'}\n  version  {bad['version'] or '-'}\n"
+            f"  position {bad['position'] or '-'}\n  problem  {bad['problem']}")
+
+
+@audit.command("checkpoint")
+@click.option("--json", "as_json", is_flag=True)
+def audit_checkpoint(as_json: bool) -> None:
+    """Chain every new event and sign a checkpoint of the head now."""
+    from newsroom.integrity.keys import SigningKeyError
+    from newsroom.integrity.service import Integrity
+
+    services = _services()
+    try:
+        _ensure_signing_key(services)
+        checkpoint = Integrity.of(services).checkpoint()
+    except SigningKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        services.close()
+    _emit(as_json, checkpoint.document(),
+          f"checkpoint {checkpoint.seq} (position {checkpoint.position}) signed by key "
+          f"{checkpoint.key_id}; head {checkpoint.head}\nappended to "
+          f"{services.settings.checkpoints_file}")
+
+
+@audit.command("public-key")
+def audit_public_key() -> None:
+    """Print the public half of the signing key (PEM), for --trusted-key."""
+    from newsroom.integrity.keys import SigningKeyError, load_key, public_pem
+
+    settings = _settings()
+    try:
+        click.echo(public_pem(load_key(settings.signing_key_file)), nl=False)
+    except (OSError, SigningKeyError) as exc:
+        raise click.ClickException(f"{settings.signing_key_file}: {exc}") from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@audit.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def audit_export(file: Path, as_json: bool) -> None:
+    """Write the whole log, its hashes, checkpoints and public key as JSON Lines."""
+    from tqdm import tqdm
+
+    from newsroom.integrity.service import Integrity
+    from newsroom.integrity.transfer import TransferError, export_log
+
+    services = _services()
+    try:
+        total = services.app.recorder.max_notification_id() or 0
+        with tqdm(total=total, desc="export", unit="ev", file=sys.stderr, disable=None) as bar:
+            summary = export_log(Integrity.of(services), file, progress=bar.update)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        services.close()
+    _emit(as_json, vars(summary),
+          f"exported {summary.events} events and {summary.checkpoints} checkpoint(s) to "
+          f"{file}; head {summary.head}")
+
+
+def _export_has_key(path: Path) -> bool:
+    with path.open(encoding="utf-8") as handle:
+        return '"public_key":"' in handle.readline()
+
+
+@audit.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def audit_import(file: Path, as_json: bool) -> None:
+    """Load an export into an EMPTY store, rebuild read models, then verify."""
+    from tqdm import tqdm
+
+    from newsroom.integrity import restore
+    from newsroom.integrity.service import Integrity
+    from newsroom.integrity.transfer import TransferError, import_log
+
+    services = _services()
+    try:
+        integrity = Integrity.of(services)
+        with tqdm(desc="import", unit="ev", file=sys.stderr, disable=None) as bar:
+            summary = import_log(integrity, file, progress=bar.update)
+        with tqdm(desc="snapshots", unit="stream", file=sys.stderr, disable=None) as bar:
+            restore.regenerate_snapshots(services, progress=bar.update)
+        with tqdm(desc="read models", unit="ev", file=sys.stderr, disable=None) as bar:
+            restore.rebuild_read_models(services, progress=bar.update)
+        restore.skip_side_effects(services)
+        # The export's own key: its checkpoints were checked against it on the way in.
+        result = integrity.verify(checkpoint_files=[file],
+                                  trusted_key_file=file if _export_has_key(file) else None)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        services.close()
+    document = {**vars(summary), "verify": result.document()}
+    _emit(as_json, document,
+          f"imported {summary.events} events and {summary.checkpoints} checkpoint(s); "
+          f"read models rebuilt\n{_verify_text(result)}")
+    if not result.ok:
+        sys.exit(1)

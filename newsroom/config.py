@@ -66,7 +66,18 @@ class Settings:
     # Where readers find the public pages; stable item URIs in syndication are built on it.
     base_url: str = "http://127.0.0.1:8000"
     delivery_max_retries: int = 8
+    # The first delivery retry waits about this many seconds, doubling (jittered).
+    delivery_backoff: float = 2.0
+    # Integrity checkpoints (DESIGN §4): signed every N chained events or T minutes,
+    # and appended to a file auditors copy elsewhere (None: var_dir/checkpoints.jsonl).
+    checkpoint_every: int = 1000
+    checkpoint_minutes: float = 10.0
+    checkpoints_file_setting: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def checkpoints_file(self) -> Path:
+        return self.checkpoints_file_setting or self.var_dir / "checkpoints.jsonl"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -110,4 +121,9 @@ class Settings:
             translation_backoff=_number(env, "NEWSROOM_TRANSLATION_BACKOFF", 2.0, float),
             base_url=env.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             delivery_max_retries=_number(env, "NEWSROOM_DELIVERY_MAX_RETRIES", 8, int),
+            delivery_backoff=_number(env, "NEWSROOM_DELIVERY_BACKOFF", 2.0, float),
+            checkpoint_every=_number(env, "NEWSROOM_CHECKPOINT_EVERY", 1000, int),
+            checkpoint_minutes=_number(env, "NEWSROOM_CHECKPOINT_MINUTES", 10.0, float),
+            checkpoints_file_setting=Path(env["NEWSROOM_CHECKPOINTS_FILE"])
+            if env.get("NEWSROOM_CHECKPOINTS_FILE") else None,
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from newsroom.application import HistoryEntry
 from newsroom.domain.article import Article
@@ -51,8 +53,13 @@ def article_document(article: Article, translations: dict[str, Translation]) -> 
         )
     for language, t in translations.items():
         if t.revision:
+            # A translation keeps the embargo it was published with; one the editor
+            # broke early on the article ends at the release.
+            embargo = t.embargo_until
+            if embargo is not None and article.embargo_until is not None:
+                embargo = min(embargo, article.embargo_until)
             publication[language] = _publication(
-                t.revision, t.first_published_at, t.updated_at, t.embargo_until
+                t.revision, t.first_published_at, t.updated_at, embargo
             )
     document: dict[str, Any] = jsonable({
         "id": article.id,
@@ -81,7 +88,11 @@ def article_document(article: Article, translations: dict[str, Translation]) -> 
     return document
 
 
-def history_document(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+def history_document(entries: list[HistoryEntry],
+                     hashes: Mapping[tuple[UUID, int], str] | None = None
+                     ) -> list[dict[str, Any]]:
+    """``hashes``: each event's link in its stream's hash chain (integrity.service)."""
+    hashes = hashes or {}
     return [
         jsonable({
             "position": e.position,
@@ -93,8 +104,8 @@ def history_document(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
             "role": e.role,
             "at": e.at,
             "data": e.data,
-            # Filled by the integrity chain (DESIGN §4) once it exists.
-            "hash": None,
+            # None until the chain follower has reached the event (a moment after it).
+            "hash": hashes.get((e.originator_id, e.version)),
         })
         for e in entries
     ]

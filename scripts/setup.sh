@@ -14,6 +14,8 @@ APT_PACKAGES=(
   chromium fonts-dejavu-core
   # Load generator for bench/web.py.
   wrk
+  # The auditor walkthrough (docs/audit.md) tampers with a copy of the store with it.
+  sqlite3
 )
 
 missing=()

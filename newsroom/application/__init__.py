@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from newsroom.application.articles import ArticleService
 from newsroom.application.base import Saved, utcnow
+from newsroom.application.desk_asof import DeskAsOfService
+from newsroom.application.provenance import ProvenanceService
 from newsroom.application.queries import HistoryEntry, QueryService
 from newsroom.application.syndication import DeliveryService
 from newsroom.application.translations import TranslationService
@@ -20,7 +22,8 @@ __all__ = ["HistoryEntry", "Newsroom", "Saved", "utcnow"]
 
 
 class Newsroom(UserService, ArticleService, TranslationService, QueryService,
-               DeliveryService):
+               DeliveryService, ProvenanceService, DeskAsOfService):
+    # ProvenanceService brings ReplayService and RedactionService with it.
     name = "Newsroom"
     # Any version of an aggregate loads from the nearest snapshot plus fewer than this
     # many events. 10 keeps replay of an old version of a 10,000-event article within

@@ -11,6 +11,7 @@ from uuid import UUID
 from newsroom import content, eventlog
 from newsroom.application.base import ServiceBase
 from newsroom.domain.article import Article
+from newsroom.domain.delivery import delivery_id
 from newsroom.domain.errors import (
     NotFound,
     ValidationFailed,
@@ -19,8 +20,15 @@ from newsroom.domain.policy import (
     SYSTEM_ACTOR,
     Actor,
 )
+from newsroom.domain.redaction import looks_redacted, redaction_id
+from newsroom.domain.subscriber import Subscriber
 from newsroom.domain.translation import Translation, translation_id
 from newsroom.domain.user import User
+from newsroom.projections.topics import topic
+
+# Events that plan deliveries to partners (see newsroom.policies).
+_PUBLISHING_EVENTS = frozenset({"ArticlePublished", "ArticleCorrected", "ArticleRetracted",
+                                "TranslationPublished"})
 
 
 @dataclass(frozen=True)
@@ -92,8 +100,54 @@ class QueryService(ServiceBase):
             for originator_id, stream in streams.items()
             for event in self.events.get(originator_id)
         ]
+        entries.extend(self._redaction_entries(entries, names))
+        entries.extend(self._delivery_entries(article, entries, names))
         entries.sort(key=lambda e: (e.position or 0, e.at))
         return entries
+
+    def _delivery_entries(self, article: Article, entries: list[HistoryEntry],
+                          names: dict[UUID, str]) -> list[HistoryEntry]:
+        """The deliveries to partners that the article's publishing events planned
+        (DESIGN §6: the history includes them). A delivery's id derives from the
+        publishing event, the language and the subscriber, so every possible id is
+        asked for at once instead of scanning the log."""
+        publishing = [e for e in entries if e.type in _PUBLISHING_EVENTS]
+        subscribers = self._subscriber_ids() if publishing else []
+        languages = [article.language, *article.translation_languages]
+        candidates = {delivery_id(article.id, e.version, language, subscriber): language
+                      for e in publishing for language in languages
+                      for subscriber in subscribers}
+        ids = list(candidates)
+        where: eventlog.Positions = {}
+        for start in range(0, len(ids), 500):
+            where.update(eventlog.positions(self.recorder, ids[start:start + 500]))
+        found = sorted({originator for originator, _version in where})
+        return [self._history_entry(event, f"delivery:{candidates[did]}", where, names)
+                for did in found for event in self.events.get(did)]
+
+    def _subscriber_ids(self) -> list[UUID]:
+        ids: list[UUID] = []
+        start = 0
+        while batch := self.recorder.select_notifications(
+            start=start, limit=500, topics=[topic(Subscriber.Created)], inclusive_of_start=False
+        ):
+            ids.extend(UUID(str(n.originator_id)) for n in batch)
+            start = batch[-1].id
+        return ids
+
+    def _redaction_entries(self, entries: list[HistoryEntry],
+                           names: dict[UUID, str]) -> list[HistoryEntry]:
+        """The redactions of the events shown, each as its own entry (which event, when,
+        by whom, why, under which reference). Only events whose data carries the
+        tombstone marker are looked up, so a history without redactions costs nothing."""
+        ids = [redaction_id(e.originator_id, e.version) for e in entries
+               if looks_redacted(e.data)]
+        where = eventlog.positions(self.recorder, ids)
+        found = []
+        for rid in ids:
+            for event in self.events.get(rid):
+                found.append(self._history_entry(event, "redaction", where, names))
+        return found
 
     def _history_entry(self, event: Any, stream: str, where: eventlog.Positions,
                        names: dict[UUID, str]) -> HistoryEntry:

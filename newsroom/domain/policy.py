@@ -34,6 +34,7 @@ ACTIONS: Final = (
     "article.publish",
     "article.correct",
     "article.retract",
+    "article.release_embargo",
     "article.history",
     "translation.request",
     "translation.read",
@@ -46,6 +47,8 @@ ACTIONS: Final = (
     "article.publish_scheduled",
     "audit.read",
     "audit.verify",
+    # Replacing a stored event's text under a court order or an erasure request.
+    "audit.redact",
     "subscriber.read",
     "subscriber.manage",
     "user.manage",
@@ -78,6 +81,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             "article.publish",
             "article.correct",
             "article.retract",
+            # Breaking an embargo early is the editor's call alone (issue 5).
+            "article.release_embargo",
             "translation.request",
             "translation.edit",
             "translation.approve",
@@ -100,7 +105,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     AUDITOR: frozenset(
         _NEWSROOM_READ | {"audit.read", "audit.verify", "subscriber.read", "token.issue_own"}
     ),
-    ADMIN: frozenset({"user.manage", "subscriber.read", "subscriber.manage", "token.issue_own"}),
+    ADMIN: frozenset({"user.manage", "subscriber.read", "subscriber.manage", "token.issue_own",
+                      "audit.redact"}),
     SYSTEM: frozenset({"translation.record", "article.read", "translation.read",
                        "delivery.plan", "subscriber.read", "article.publish_scheduled"}),
 }

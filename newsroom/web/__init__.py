@@ -15,14 +15,20 @@ from newsroom.web import (
     api_subscribers,
     api_tokens,
     api_translations,
+    asof,
     audit,
     auth,
+    deliveries,
     desk,
     editor,
     errors,
     feeds,
     health,
+    integrity,
+    provenance,
     public,
+    redaction,
+    subscribers_admin,
     translator,
     ui,
 )
@@ -51,9 +57,12 @@ def create_app(services: Services, test_config: dict[str, Any] | None = None) ->
     app.register_blueprint(api_translations.bp, url_prefix=API_PREFIX)
     app.register_blueprint(api_tokens.bp, url_prefix=API_PREFIX)
     app.register_blueprint(api_subscribers.bp, url_prefix=API_PREFIX)
+    for api in (redaction.api_bp, asof.api_bp, provenance.api_bp, integrity.api_bp):
+        app.register_blueprint(api, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     ui.install(app)
-    for screen in (auth, desk, editor, translator, audit, admin, public, feeds):
+    for screen in (auth, desk, editor, translator, audit, admin, subscribers_admin, deliveries,
+                   public, feeds, asof, provenance, redaction, integrity):
         app.register_blueprint(screen.bp)
 
     @app.get("/api/openapi.json")

@@ -16,6 +16,7 @@ from newsroom.application import Saved
 from newsroom.content import language as parse_language
 from newsroom.domain.article import Article
 from newsroom.domain.errors import ValidationFailed
+from newsroom.integrity.service import Integrity
 from newsroom.jsonable import jsonable
 from newsroom.projections.tables import article_summaries
 from newsroom.serialize import article_document, history_document
@@ -196,6 +197,17 @@ def retract(article_id: str) -> tuple[Response, int]:
                                              if_match(required=False)))
 
 
+@bp.post("/articles/<article_id>/release-embargo")
+def release_embargo(article_id: str) -> tuple[Response, int]:
+    """Editors only: the embargo ends now; held deliveries go out, the public sees it."""
+    actor = api_actor()
+    actor.role_for("article.release_embargo")
+    aid = existing_article(article_id)
+    data = json_body(("reason",), required=("reason",))
+    return saved_response(newsroom().release_embargo(actor, aid, data["reason"],
+                                                     if_match(required=False)))
+
+
 @bp.post("/articles/<article_id>/comments")
 def comment(article_id: str) -> tuple[Response, int]:
     actor = api_actor()
@@ -211,7 +223,9 @@ def history(article_id: str) -> Response:
     actor = api_actor()
     actor.role_for("article.history")
     aid = uuid_arg(article_id)
-    return jsonify(history_document(newsroom().history(actor, aid)))
+    entries = newsroom().history(actor, aid)
+    hashes = Integrity.of(services()).stream_hashes(list({e.originator_id for e in entries}))
+    return jsonify(history_document(entries, hashes))
 
 
 @bp.get("/articles/<article_id>/deliveries")

@@ -25,6 +25,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -35,6 +36,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from newsroom.bootstrap import Services, build
+from newsroom.domain.policy import SYSTEM_ACTOR
 from newsroom.domain.user import user_id_for
 from newsroom.security import parse_token
 from newsroom.web import create_app
@@ -72,6 +74,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("editor.retract", "POST"):  {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
     ("editor.request_translations", "POST"):
                                  {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
+    # Breaking an embargo early: editors only.
+    ("editor.release_embargo", "POST"):
+                                 {ANON: 403, J: 403, E: 302, T: 403, AU: 403, AD: 403},
+    # ---- deliveries: the newsroom and auditors read, admins read and resend -------------
+    ("deliveries.article_deliveries", "GET"):
+                                 {ANON: 302, J: 200, E: 200, T: 200, AU: 200, AD: 200},
+    ("deliveries.resend", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
+    # ---- subscribers: admins manage, auditors look --------------------------------------
+    ("subscribers.index", "GET"): {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 200},
+    ("subscribers.create", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
+    ("subscribers.detail", "GET"): {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 200},
+    ("subscribers.update", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
+    ("subscribers.suspend", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
+    ("subscribers.resume", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
     # ---- translator ----------------------------------------------------------------
     ("feeds.atom", "GET"):       {ANON: 200, J: 200, E: 200, T: 200, AU: 200, AD: 200},
     ("feeds.sitemap", "GET"):    {ANON: 200, J: 200, E: 200, T: 200, AU: 200, AD: 200},
@@ -89,6 +105,19 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("audit.timeline", "GET"):   {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
     ("audit.users_index", "GET"): {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
     ("audit.user_trail", "GET"): {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
+    ("asof.public_page", "GET"): {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
+    ("asof.desk", "GET"):        {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
+    ("provenance.trace", "GET"): {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
+    # Tracing a copy posts the text (too long for a URL) but changes nothing.
+    ("provenance.trace", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 200, AD: 403},
+    # ---- integrity (auditors) ------------------------------------------------------
+    ("integrity.verify_screen", "GET"):
+                                 {ANON: 302, J: 403, E: 403, T: 403, AU: 200, AD: 403},
+    ("integrity.verify_now", "POST"):
+                                 {ANON: 403, J: 403, E: 403, T: 403, AU: 302, AD: 403},
+    # ---- redaction (admins) --------------------------------------------------------
+    ("redaction.index", "GET"):  {ANON: 302, J: 403, E: 403, T: 403, AU: 403, AD: 200},
+    ("redaction.create", "POST"): {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
     # ---- admin ---------------------------------------------------------------------
     ("admin.users", "GET"):      {ANON: 302, J: 403, E: 403, T: 403, AU: 403, AD: 200},
     ("admin.add_user", "POST"):  {ANON: 403, J: 403, E: 403, T: 403, AU: 403, AD: 302},
@@ -145,6 +174,8 @@ class World:
     # Existing objects for GETs (and for refusals, which must not need fresh state).
     draft: UUID = field(default_factory=uuid.uuid4)
     story: UUID = field(default_factory=uuid.uuid4)
+    subscriber: UUID = field(default_factory=uuid.uuid4)
+    failed_delivery: UUID = field(default_factory=uuid.uuid4)
     managed_user: str = "mona"
     counter: Iterator[int] = field(default_factory=itertools.count)
 
@@ -169,6 +200,34 @@ class World:
         article_id = self.new_approved()
         self.services.app.publish(self.cast.editor, article_id)
         return article_id
+
+    def new_embargoed(self) -> UUID:
+        article_id = self.new_approved()
+        self.services.app.publish(self.cast.editor, article_id,
+                                  embargo_until=datetime.now(UTC) + timedelta(days=1))
+        return article_id
+
+    def new_subscriber(self, *, suspended: bool = False) -> UUID:
+        app = self.services.app
+        sid = app.add_subscriber(self.cast.admin, {
+            "name": f"Partner {next(self.counter)}", "transport": "file",
+            "path": "partner-drop", "format": "ninjs", "languages": ["fr"]}).id
+        if suspended:
+            app.suspend_subscriber(self.cast.admin, sid, "Contract paused.")
+        return sid
+
+    def new_failed_delivery(self) -> UUID:
+        """A delivery of a fresh publication to a fresh subscriber, failed for good."""
+        app = self.services.app
+        subscriber = self.new_subscriber()
+        article_id = self.new_published()
+        version = app.get_article(self.cast.editor, article_id).version
+        planned = app.plan_deliveries(article_id, version, {}, datetime.now(UTC))
+        (mine,) = [d for d in planned
+                   if app.get_delivery(SYSTEM_ACTOR, d).subscriber_id == subscriber]
+        app.record_delivery_attempt(mine, outcome="permanent", http_status=None,
+                                    duration_ms=1, excerpt="", error="disk full", give_up=True)
+        return mine
 
     def new_translated(self) -> UUID:
         """An approved article with a machine translation into Spanish, as the worker
@@ -235,6 +294,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w.story = w.new_translated()
         services.app.publish(cast.editor, w.story)
         make_user(services, w.managed_user, "journalist")
+        w.subscriber = w.new_subscriber()
+        w.failed_delivery = w.new_failed_delivery()
         yield w
     finally:
         services.close()
@@ -304,6 +365,31 @@ def _revoke_token(w: World, role: str) -> Request:
     return f"/admin/users/{w.managed_user}/tokens/{w.token_of(w.managed_user)}/revoke", {}
 
 
+def _subscriber_form(w: World) -> dict[str, Any]:
+    return {"name": f"Partner {next(w.counter)}", "transport": "file",
+            "path": "partner-drop", "format": "ninjs", "languages": ["fr"]}
+
+
+def _subscriber_action(action: str, fields: Callable[[World], dict[str, Any]],
+                       suspended: bool = False) -> Builder:
+    def build_request(w: World, role: str) -> Request:
+        sid = w.new_subscriber(suspended=suspended) if role == AD else w.subscriber
+        return f"/admin/subscribers/{sid}{action}", fields(w)
+
+    return build_request
+
+
+def _resend(w: World, role: str) -> Request:
+    did = w.new_failed_delivery() if role == AD else w.failed_delivery
+    return f"/deliveries/{did}/resend", {}
+
+
+def _redact(w: World, role: str) -> Request:
+    aid = w.new_draft() if role == AD else w.draft
+    return "/admin/redactions", {"article_id": str(aid), "version": "1",
+                                 "reason": "Court order", "reference": "C-2026-1"}
+
+
 def _user_id(w: World) -> str:
     return str(w.cast.journalist.user_id)
 
@@ -336,6 +422,18 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         "retract", World.new_published, {"reason": "The figures were wrong."}),
     ("editor.request_translations", "POST"): _review_action(
         "translations", World.new_approved, {"languages": "ca"}),
+    ("editor.release_embargo", "POST"): _review_action(
+        "release-embargo", World.new_embargoed, {"release_reason": "The minister told all."}),
+    ("deliveries.article_deliveries", "GET"): _get(lambda w: f"/articles/{w.story}/deliveries"),
+    ("deliveries.resend", "POST"): _resend,
+    ("subscribers.index", "GET"): _get(lambda w: "/admin/subscribers"),
+    ("subscribers.create", "POST"): lambda w, role: ("/admin/subscribers", _subscriber_form(w)),
+    ("subscribers.detail", "GET"): _get(lambda w: f"/admin/subscribers/{w.subscriber}"),
+    ("subscribers.update", "POST"): _subscriber_action("", _subscriber_form),
+    ("subscribers.suspend", "POST"): _subscriber_action(
+        "/suspend", lambda w: {"reason": "Their server is down for a week."}),
+    ("subscribers.resume", "POST"): _subscriber_action("/resume", lambda w: {},
+                                                       suspended=True),
     ("feeds.atom", "GET"): _get(lambda w: "/feeds/fr.atom"),
     ("feeds.sitemap", "GET"): _get(lambda w: "/sitemap-news.xml"),
     ("translator.queue", "GET"): _get(lambda w: "/translations"),
@@ -350,6 +448,15 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("audit.timeline", "GET"): _get(lambda w: f"/audit/articles/{w.story}/timeline.svg"),
     ("audit.users_index", "GET"): _get(lambda w: "/audit/users"),
     ("audit.user_trail", "GET"): _get(lambda w: f"/audit/users/{_user_id(w)}"),
+    ("asof.public_page", "GET"): _get(
+        lambda w: f"/audit/articles/{w.story}/public-at?at=2030-01-01T12:00"),
+    ("asof.desk", "GET"): _get(lambda w: "/audit/desk-at?at=2030-01-01T12:00"),
+    ("provenance.trace", "GET"): _get(lambda w: "/audit/provenance"),
+    ("provenance.trace", "POST"): lambda w, role: ("/audit/provenance", {"text": BODY}),
+    ("integrity.verify_screen", "GET"): _get(lambda w: "/audit/verify"),
+    ("integrity.verify_now", "POST"): lambda w, role: ("/audit/verify", {}),
+    ("redaction.index", "GET"): _get(lambda w: f"/admin/redactions?article_id={w.story}"),
+    ("redaction.create", "POST"): _redact,
     ("admin.users", "GET"): _get(lambda w: "/admin/users"),
     ("admin.add_user", "POST"): _add_user,
     ("admin.user", "GET"): _get(lambda w: f"/admin/users/{w.managed_user}"),
@@ -373,6 +480,13 @@ MISSING: dict[tuple[str, str], str] = {
     ("editor.correct", "POST"): "/articles/{aid}/correct",
     ("editor.retract", "POST"): "/articles/{aid}/retract",
     ("editor.request_translations", "POST"): "/articles/{aid}/translations",
+    ("editor.release_embargo", "POST"): "/articles/{aid}/release-embargo",
+    ("deliveries.article_deliveries", "GET"): "/articles/{aid}/deliveries",
+    ("deliveries.resend", "POST"): "/deliveries/{aid}/resend",
+    ("subscribers.detail", "GET"): "/admin/subscribers/{aid}",
+    ("subscribers.update", "POST"): "/admin/subscribers/{aid}",
+    ("subscribers.suspend", "POST"): "/admin/subscribers/{aid}/suspend",
+    ("subscribers.resume", "POST"): "/admin/subscribers/{aid}/resume",
     ("translator.review", "GET"): "/articles/{aid}/translations/es",
     ("translator.post_edit", "POST"): "/articles/{aid}/translations/es/post-edit",
     ("translator.approve", "POST"): "/articles/{aid}/translations/es/approve",
@@ -381,6 +495,7 @@ MISSING: dict[tuple[str, str], str] = {
     ("audit.as_of", "GET"): "/audit/articles/{aid}/as-of",
     ("audit.timeline", "GET"): "/audit/articles/{aid}/timeline.svg",
     ("audit.user_trail", "GET"): "/audit/users/{aid}",
+    ("asof.public_page", "GET"): "/audit/articles/{aid}/public-at",
     ("admin.user", "GET"): "/admin/users/{name}",
     ("admin.set_roles", "POST"): "/admin/users/{name}/roles",
     ("admin.issue_token", "POST"): "/admin/users/{name}/tokens",

@@ -561,6 +561,7 @@ def _pages(stage: Stage) -> list[tuple[str | None, str, tuple[int, ...]]]:
         ("translator", "/translations?state=in_review&language=es", (200,)),
         ("auditor", "/audit?per_page=500", (200,)),
         ("auditor", "/audit/users", (200,)),
+        ("auditor", "/audit/desk-at", (200,)),
         ("admin", "/admin/users", (200,)),
         ("admin", "/admin/users/jane", (200,)),
         ("journalist", "/welcome", (200,)),
@@ -580,6 +581,8 @@ def _pages(stage: Stage) -> list[tuple[str | None, str, tuple[int, ...]]]:
             ("auditor", f"/audit/articles/{aid}/as-of", (200,)),
             ("auditor", f"/audit/articles/{aid}/as-of?version=1", (200,)),
             ("auditor", f"/audit/articles/{aid}/as-of?version=2", (200,)),
+            ("auditor", f"/audit/articles/{aid}/public-at", (200,)),
+            ("admin", f"/admin/redactions?article_id={aid}", (200,)),
         ]
         if state in ("draft", "submitted"):
             pages += [("journalist" if state == "draft" else "editor",

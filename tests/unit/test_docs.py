@@ -9,6 +9,7 @@ import pytest
 
 from newsroom.domain.article import Article
 from newsroom.domain.delivery import Delivery
+from newsroom.domain.redaction import Redaction
 from newsroom.domain.subscriber import Subscriber
 from newsroom.domain.translation import Translation
 from newsroom.domain.user import User
@@ -20,7 +21,7 @@ def _event_names() -> list[str]:
     # The library re-declares inherited event classes (e.g. an unused ``Created``) on
     # every aggregate; only the ones our source declares can be emitted.
     names = []
-    for aggregate in (Article, Translation, User, Subscriber, Delivery):
+    for aggregate in (Article, Translation, User, Subscriber, Delivery, Redaction):
         source = inspect.getsource(aggregate)
         for value in vars(aggregate).values():
             if (isinstance(value, type) and issubclass(value, aggregate.Event)

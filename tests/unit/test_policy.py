@@ -44,6 +44,7 @@ article.override_qa          .        x        .         .      .      .
 article.publish              .        x        .         .      .      .
 article.correct              .        x        .         .      .      .
 article.retract              .        x        .         .      .      .
+article.release_embargo      .        x        .         .      .      .
 article.history              x        x        x         x      .      .
 translation.request          .        x        .         .      .      .
 translation.read             x        x        x         x      .      x
@@ -56,6 +57,7 @@ delivery.plan                .        .        .         .      .      x
 article.publish_scheduled    .        .        .         .      .      x
 audit.read                   .        .        .         x      .      .
 audit.verify                 .        .        .         x      .      .
+audit.redact                 .        .        .         .      x      .
 subscriber.read              .        .        .         x      x      x
 subscriber.manage            .        .        .         .      x      .
 user.manage                  .        .        .         .      x      .
@@ -87,7 +89,7 @@ def actor_with(*roles: str, name: str = "someone") -> Actor:
 def test_matrix_covers_exactly_every_role_and_action() -> None:
     assert {role for role, _ in EXPECTED} == set(ALL_ROLES)
     assert {action for _, action in EXPECTED} == set(ACTIONS)
-    assert len(EXPECTED) == 6 * 27
+    assert len(EXPECTED) == 6 * 29
     assert ROLES == ("journalist", "editor", "translator", "auditor", "admin")
     assert SYSTEM == "system"
 
@@ -110,8 +112,8 @@ def test_role_action_table(role: str, action: str) -> None:
 def test_allowed_counts_per_role() -> None:
     # A second, coarse pin on the table: how much each role may do.
     counts = {role: sum(EXPECTED[(role, a)] for a in ACTIONS) for role in ALL_ROLES}
-    assert counts == {"journalist": 8, "editor": 19, "translator": 8, "auditor": 7,
-                      "admin": 4, "system": 6}
+    assert counts == {"journalist": 8, "editor": 20, "translator": 8, "auditor": 7,
+                      "admin": 5, "system": 6}
 
 
 def test_denied_message_is_readable() -> None:
@@ -309,6 +311,9 @@ def auditor_commands(app: Any, auditor: Actor, article_id: UUID
         "resume_subscriber": lambda: app.resume_subscriber(auditor, article_id),
         "publish_scheduled": lambda: app.publish_scheduled(article_id, actor=auditor),
         "resend_delivery": lambda: app.resend_delivery(auditor, article_id),
+        "release_embargo": lambda: app.release_embargo(auditor, article_id, "early"),
+        "release_held_deliveries": lambda: app.release_held_deliveries(
+            article_id, [article_id], later, actor=auditor),
         "record_translation_attempt_failure": lambda: app.record_translation_attempt_failure(
             article_id, "es", "busy", 1, 1, actor=auditor),
         "plan_deliveries": lambda: app.plan_deliveries(article_id, 1, {}, later,
@@ -322,6 +327,8 @@ def auditor_commands(app: Any, auditor: Actor, article_id: UUID
         "set_roles": lambda: app.set_roles(auditor, "audrey", ["admin"]),
         "issue_token_for_other": lambda: app.issue_token("jane", 30, auditor),
         "revoke_token_of_other": lambda: app.revoke_token("jane", uuid4(), auditor),
+        "redact": lambda: app.redact(auditor, article_id, 1, reason="court order",
+                                     reference="C-1"),
     }
 
 
@@ -360,12 +367,14 @@ def test_auditor_commands_cover_the_application_surface() -> None:
         "revoke_token", "add_subscriber", "update_subscriber", "suspend_subscriber",
         "resume_subscriber", "plan_deliveries", "record_delivery_attempt",
         "publish_scheduled", "resend_delivery", "record_translation_attempt_failure",
+        "release_embargo", "release_held_deliveries", "redact",
     }
     queries = {
         "get_user", "find_user", "actor_for", "login", "authenticate_token", "get_article",
         "translations_of", "get_translation", "history", "iter_article_ids",
         "authorize_revision", "authorize_submission", "get_translation_by_id",
         "get_subscriber", "subscribers", "publication_of", "get_delivery",
+        "redaction_of", "public_as_of", "desk_as_of", "trace_copy",
     }
     public = {
         name for name in set(dir(Newsroom)) - set(dir(Application))
