@@ -83,4 +83,6 @@ def build(settings: Settings | None = None) -> Services:
         runner.create_tables()
         # The chain lives beside the events, not with the read models (integrity/store.py).
         Integrity.for_app(settings, app).create_tables()
+    # A redaction record is chained before its tombstone is written (docs/audit.md).
+    app.chain_log = Integrity.for_app(settings, app).catch_up
     return Services(settings=settings, app=app, engine=engine, projections=runner)

@@ -19,6 +19,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "CREATE_TABLE": "y" if settings.create_tables else "n",
         # Hot articles are appended to often; a cache saves re-reading their stream.
         "AGGREGATE_CACHE_MAXSIZE": "1000",
+        # A redaction is signed with the checkpoint key (newsroom.application.redaction).
+        "NEWSROOM_SIGNING_KEY_FILE": str(settings.signing_key_file),
     }
     if settings.is_postgres:
         parts = urlsplit(settings.database_url)

@@ -92,6 +92,23 @@ class Attacker:
                      "state) VALUES (?, ?, ?, ?, ?)",
                      (position, oid, row.version, row.topic, row.state))
 
+    def append(self, row: Row) -> int:
+        """Writes ``row`` after the last stored event; returns its position."""
+        position = max(r.position for r in self.rows()) + 1
+        oid: Any = row.originator_id
+        if self.store.is_postgres:
+            oid = f"{oid[:8]}-{oid[8:12]}-{oid[12:16]}-{oid[16:20]}-{oid[20:]}"
+        self.run_sql("INSERT INTO {events} ({pos}, originator_id, originator_version, topic, "
+                     "state) VALUES (?, ?, ?, ?, ?)",
+                     (position, oid, row.version, row.topic, row.state))
+        return position
+
+    def move_head_back(self, seq: int) -> None:
+        """Points the head record at an earlier chain record, consistently with it."""
+        self.run_sql("UPDATE {head} SET seq = ?, position = (SELECT position FROM {links} "
+                     "WHERE seq = ?), head = (SELECT global_hash FROM {links} WHERE seq = ?)",
+                     (seq, seq, seq))
+
     def forge_checkpoint_head(self) -> None:
         self.run_sql("UPDATE {checkpoints} SET head = ?", ("00" * 32,))
 

@@ -5,7 +5,12 @@ Order of writes, and why: the ``Redaction.Recorded`` event is saved first, then 
 stored state is replaced. A crash in between leaves a recorded redaction whose
 tombstone is not written yet: verify still sees the original payload (clean), and
 running the same redaction again finishes it. The other order would leave a changed
-payload with no record, which verify must call tampering.
+payload with no record, which verify must call tampering. A crash after the tombstone
+but before the snapshots (or the caller's read models) were refreshed is finished the
+same way: running it again redoes those steps, which are idempotent.
+
+The record is signed with the checkpoint key (``NEWSROOM_SIGNING_KEY_FILE``), so the
+process that redacts needs that key: verify trusts no unsigned redaction.
 
 The read models that copied the text are refreshed by the caller, which owns them
 (``newsroom.projections.redacted``).
@@ -14,10 +19,14 @@ The read models that copied the text are refreshed by the caller, which owns the
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -35,8 +44,16 @@ from newsroom.domain.redaction import (
     redaction_id,
     tombstone_values,
 )
+from newsroom.integrity import keys
+from newsroom.integrity.chain import ChainHeadMismatch
 from newsroom.integrity.hashing import payload_digest
+from newsroom.integrity.redaction_signing import sign_claim
 from newsroom.integrity.redactions import RedactionRecord, record_of
+
+log = logging.getLogger(__name__)
+
+# The application's environment carries the key file's path (newsroom.storage).
+SIGNING_KEY_SETTING = "NEWSROOM_SIGNING_KEY_FILE"
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,11 @@ def tombstone_event(event: Any, reference: str) -> Any:
 class RedactionService(ServiceBase):
     """``redact``: admins only ("audit.redact")."""
 
+    # Chains the log up to now (the integrity follower's catch_up, set by bootstrap).
+    # Verify accepts only a chained redaction record, so the record is chained before
+    # its tombstone is written: no moment shows a changed payload without one.
+    chain_log: Callable[[], object] | None = None
+
     def redact(self, actor: Actor, stream_id: UUID, version: int, *, reason: object,
                reference: object) -> RedactionOutcome:
         role = actor.role_for("audit.redact")
@@ -72,7 +94,9 @@ class RedactionService(ServiceBase):
         existing = self._recorded(stream_id, version)
         if existing is not None:
             if current_digest == existing.tombstone_digest:
-                raise InvalidTransition("redact", "redacted", (), noun="an event")
+                # Recorded and tombstoned, but perhaps interrupted before the snapshots
+                # (and the caller's read models) were refreshed: redo those, harmlessly.
+                return self._finish(stored, existing, resumed=True)
             if current_digest != existing.original_digest:
                 raise InvalidTransition("redact", "changed since its redaction was "
                                         "recorded", (), noun="an event")
@@ -87,11 +111,16 @@ class RedactionService(ServiceBase):
         if payload_digest(tombstone) == current_digest:
             raise ValidationFailed("version", f"this {qualname.replace('.', '')} holds no "
                                    "text (its redactable fields are empty)")
+        tombstone_digest = payload_digest(tombstone)
+        signed = sign_claim(self._signing_key(), stream_id.hex, version, stored.topic,
+                            current_digest, tombstone_digest, clean_reason, clean_reference)
         redaction = Redaction.record(
             target_id=stream_id, target_version=version, target_topic=stored.topic,
-            original_digest=current_digest, tombstone_digest=payload_digest(tombstone),
+            original_digest=current_digest, tombstone_digest=tombstone_digest,
             fields=[f for f in fields if f in vars(event)], reason=clean_reason,
-            reference=clean_reference, actor_id=actor.user_id, role=role)
+            reference=clean_reference, actor_id=actor.user_id, role=role,
+            signed_at=signed.signed_at, public_key=signed.public_key,
+            signature=signed.signature)
         recorded = redaction.pending_events[0]
         position = self._save(redaction)
         record = record_of(recorded, position or 0)
@@ -124,10 +153,38 @@ class RedactionService(ServiceBase):
         position = eventlog.positions(self.recorder, [rid]).get((rid, 1), 0)
         return record_of(event, position)
 
+    def _signing_key(self) -> Ed25519PrivateKey:
+        """The checkpoint key signs the record: without it nobody can later tell this
+        redaction from a forged one (docs/audit.md)."""
+        path = Path(self.env.get(SIGNING_KEY_SETTING) or "")
+        if not str(path) or str(path) == ".":
+            raise ValidationFailed("store", f"{SIGNING_KEY_SETTING} is not set: a redaction "
+                                   "must be signed with the checkpoint key")
+        try:
+            key, created = keys.load_or_create_key(path)
+        except (OSError, keys.SigningKeyError) as exc:
+            raise ValidationFailed("store", f"cannot sign the redaction: {exc}") from None
+        if created:
+            log.warning("created a new signing key at %s to sign a redaction; keep a copy "
+                        "away from the database", path)
+        return key
+
     def _apply(self, stored: StoredEvent, tombstone: bytes, record: RedactionRecord, *,
                resumed: bool) -> RedactionOutcome:
+        if self.chain_log is not None:
+            try:
+                self.chain_log()
+            except ChainHeadMismatch as exc:
+                # The record stays; running the redaction again, once the chain is
+                # sound, writes the tombstone.
+                raise ValidationFailed("store", str(exc)) from None
         _write_state(self.recorder, stored.originator_id, stored.originator_version,
                      tombstone)
+        return self._finish(stored, record, resumed=resumed)
+
+    def _finish(self, stored: StoredEvent, record: RedactionRecord, *,
+                resumed: bool) -> RedactionOutcome:
+        """Everything after the tombstone; idempotent, so a resumed run repeats it."""
         rebuilt = self._rebuild_snapshots(UUID(str(stored.originator_id)),
                                           stored.originator_version)
         self._evict(UUID(str(stored.originator_id)))

@@ -95,8 +95,17 @@ def tombstone_values(event_qualname: str, values: Mapping[str, Any],
     return {k: (_redact_value(v, mark) if k in fields else v) for k, v in values.items()}
 
 
+def _text(field: str, value: object) -> str:
+    # str(value) would turn a number, a list or an object into "text" nobody wrote.
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(field, "must be a string")
+    return value.strip()
+
+
 def checked_reference(value: object) -> str:
-    text = str(value or "").strip()
+    text = _text("reference", value)
     if not text:
         raise ValidationFailed("reference", "name the court order or erasure request")
     if len(text) > MAX_REFERENCE or any(c in text for c in "\r\n\x00"):
@@ -105,7 +114,7 @@ def checked_reference(value: object) -> str:
 
 
 def checked_reason(value: object) -> str:
-    text = str(value or "").strip()
+    text = _text("reason", value)
     if not text:
         raise ValidationFailed("reason", "say why the text must go")
     if len(text) > MAX_REASON:
@@ -135,10 +144,16 @@ class Redaction(ContainerCopy, Aggregate):
         fields: list[str]
         reason: str
         reference: str
+        # The Ed25519 signature over the record (newsroom.integrity.redaction_signing),
+        # made with the checkpoint key: verify trusts no unsigned redaction.
+        signed_at: str
+        public_key: str
+        signature: str
 
     def __init__(self, target_id: UUID, target_version: int, target_topic: str,
                  original_digest: str, tombstone_digest: str, fields: list[str],
-                 reason: str, reference: str, actor_id: UUID, role: str) -> None:
+                 reason: str, reference: str, actor_id: UUID, role: str,
+                 signed_at: str, public_key: str, signature: str) -> None:
         self.target_id = target_id
         self.target_version = target_version
         self.target_topic = target_topic
@@ -149,16 +164,21 @@ class Redaction(ContainerCopy, Aggregate):
         self.reference = reference
         self.actor_id = actor_id
         self.role = role
+        self.signed_at = signed_at
+        self.public_key = public_key
+        self.signature = signature
 
     @classmethod
     def record(cls, *, target_id: UUID, target_version: int, target_topic: str,
                original_digest: str, tombstone_digest: str, fields: list[str],
-               reason: str, reference: str, actor_id: UUID, role: str) -> Redaction:
+               reason: str, reference: str, actor_id: UUID, role: str, signed_at: str,
+               public_key: str, signature: str) -> Redaction:
         return cls._create(
             cls.Recorded, id=redaction_id(target_id, target_version), target_id=target_id,
             target_version=target_version, target_topic=target_topic,
             original_digest=original_digest, tombstone_digest=tombstone_digest,
-            fields=fields, reason=reason, reference=reference, actor_id=actor_id, role=role)
+            fields=fields, reason=reason, reference=reference, actor_id=actor_id, role=role,
+            signed_at=signed_at, public_key=public_key, signature=signature)
 
 
 def looks_redacted(value: Any) -> bool:

@@ -83,6 +83,28 @@ def save_head(store: IntegrityStore, cursor: Cursor, seq: int, position: int,
                    (seq, position, head))
 
 
+class ChainHeadMismatch(RuntimeError):
+    """The head row disagrees with the chain records (someone moved it): linking on
+    from it would write sequence numbers that exist already. Nothing is chained until
+    an operator looks (``newsroom audit verify`` names it)."""
+
+    def __init__(self, head: tuple[int, int], end: tuple[int, int]) -> None:
+        super().__init__(
+            f"the integrity chain's head record says {head[0]} events up to position "
+            f"{head[1]}, but chain records exist up to {end[0]} events, position {end[1]}: "
+            "the head record was altered. Chaining is stopped; run `newsroom audit verify` "
+            "and investigate before anything else is chained.")
+
+
+def check_head(store: IntegrityStore, cursor: Cursor) -> tuple[int, int, bytes]:
+    """The head, after checking it against the chain records (see ChainHeadMismatch)."""
+    head = store.head(cursor)
+    end = store.chain_end(cursor)
+    if head != end:
+        raise ChainHeadMismatch(head[:2], end[:2])
+    return head
+
+
 class ChainFollower:
     def __init__(self, store: IntegrityStore) -> None:
         self.store = store
@@ -109,7 +131,8 @@ class ChainFollower:
     def _chain_batch(self, batch: int) -> int:
         store = self.store
         with store.writing() as cursor:
-            seq, position, head = store.head(cursor, lock=True)
+            store.head(cursor, lock=True)
+            seq, position, head = check_head(store, cursor)
             cursor.execute(store.events_query() + store.sql(" LIMIT ?"), (position, batch))
             rows: list[Any] = cursor.fetchall()
             if not rows:

@@ -3,8 +3,8 @@ scan the log for them first.
 
 The follower copies each ``Redaction.Recorded`` event it chains into
 ``integrity_redactions``. The cache is never trusted on its own: the proving pass
-checks every cached row against the chained ``Redaction.Recorded`` event it meets in
-the log, and a row that no chained event vouches for (one an attacker inserted to
+checks every cached row against the chained, correctly signed ``Redaction.Recorded``
+event it meets in the log, and a row that no chained event vouches for (one an attacker inserted to
 pass tampering off as a redaction) fails the pass, so the diagnosing pass, which reads
 the records from the log itself, decides.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from newsroom.integrity.redaction_signing import RedactionClaim, signature_problem
 from newsroom.integrity.store import Cursor, EventRow, IntegrityStore
 
 # The topic of Redaction.Recorded, spelled out: importing the domain class here would
@@ -27,14 +28,37 @@ Digests = tuple[bytes, bytes]  # (original, tombstone)
 def redaction_of(state: bytes) -> tuple[Key, Digests] | None:
     """(target id hex, version) → (original digest, tombstone digest) of a stored
     Redaction.Recorded event; None when the state does not read as one."""
+    found = _parsed(state)
+    return None if found is None else (found[0], found[1])
+
+
+def signed_redaction_of(state: bytes, trusted_key: str | None
+                        ) -> tuple[Key, Digests] | None:
+    """As ``redaction_of``, but only for a record whose signature verifies against the
+    trusted key: what verify may accept as excusing a changed payload."""
+    found = _parsed(state)
+    if found is None:
+        return None
+    key, digests, data = found
+    claim = RedactionClaim(key[0], key[1], str(data.get("target_topic", "")),
+                           str(data["original_digest"]), str(data["tombstone_digest"]),
+                           str(data.get("reason", "")), str(data.get("reference", "")),
+                           str(data.get("signed_at", "")))
+    if signature_problem(claim, str(data.get("public_key", "")),
+                         str(data.get("signature", "")), trusted_key):
+        return None
+    return key, digests
+
+
+def _parsed(state: bytes) -> tuple[Key, Digests, dict[str, Any]] | None:
     try:
         data: dict[str, Any] = json.loads(state)
         target = data["target_id"]
         target_hex = str(target["_data_"] if isinstance(target, dict) else target)
         key = (target_hex.replace("-", ""), int(data["target_version"]))
         return key, (bytes.fromhex(str(data["original_digest"])),
-                     bytes.fromhex(str(data["tombstone_digest"])))
-    except (ValueError, KeyError, TypeError):
+                     bytes.fromhex(str(data["tombstone_digest"]))), data
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from newsroom.domain.redaction import Redaction
+from newsroom.integrity.redaction_signing import RedactionClaim
 
 REDACTION_TOPIC = f"{Redaction.Recorded.__module__}:{Redaction.Recorded.__qualname__}"
 _BATCH = 500
@@ -33,6 +34,14 @@ class RedactionRecord:
     actor_id: UUID
     role: str
     at: datetime
+    signed_at: str
+    public_key: str
+    signature: str
+
+    def claim(self) -> RedactionClaim:
+        return RedactionClaim(self.target_id.hex, self.target_version, self.target_topic,
+                              self.original_digest, self.tombstone_digest, self.reason,
+                              self.reference, self.signed_at)
 
 
 def record_of(event: Any, position: int) -> RedactionRecord:
@@ -41,7 +50,10 @@ def record_of(event: Any, position: int) -> RedactionRecord:
         target_version=event.target_version, target_topic=event.target_topic,
         original_digest=event.original_digest, tombstone_digest=event.tombstone_digest,
         fields=tuple(event.fields), reason=event.reason, reference=event.reference,
-        actor_id=event.actor_id, role=event.role, at=event.timestamp)
+        actor_id=event.actor_id, role=event.role, at=event.timestamp,
+        # Records made before redactions were signed carry none: verify refuses them.
+        signed_at=getattr(event, "signed_at", ""), public_key=getattr(event, "public_key", ""),
+        signature=getattr(event, "signature", ""))
 
 
 def load_redactions(recorder: ApplicationRecorder, mapper: Mapper[Any], *,
@@ -56,9 +68,10 @@ def load_redactions(recorder: ApplicationRecorder, mapper: Mapper[Any], *,
     redaction per event, since a redaction's id is derived from its target.
 
     How verify should use it: a stored event whose payload digest differs from the one
-    its chain covered is *redacted*, not tampered, when its record here has
-    ``original_digest`` equal to the covered digest and ``tombstone_digest`` equal to
-    the digest of the state now stored. A record whose ``tombstone_digest`` does not
+    its chain covered is *redacted*, not tampered, when its record here is signed by
+    the trusted key, is itself chained (its position is covered by the chain records),
+    and has ``original_digest`` equal to the covered digest and ``tombstone_digest``
+    equal to the digest of the state now stored. A record whose ``tombstone_digest`` does not
     match the stored state is a redaction that was recorded but not yet applied (the
     command writes the record first, then the tombstone; running it again finishes).
     """

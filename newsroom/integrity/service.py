@@ -20,9 +20,10 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from newsroom.config import Settings
 from newsroom.integrity import keys
-from newsroom.integrity.chain import ChainFollower, Progress
+from newsroom.integrity.chain import ChainFollower, ChainHeadMismatch, Progress, check_head
 from newsroom.integrity.checkpoints import (
     Checkpoint,
+    CheckpointFileError,
     append_to_file,
     file_checkpoints,
     merged,
@@ -94,7 +95,7 @@ class Integrity:
             self.catch_up()
         key = self.signing_key()
         with self.store.connect() as conn:
-            seq, position, head = self.store.head(conn.cursor())
+            seq, position, head = check_head(self.store, conn.cursor())
         checkpoint = sign_checkpoint(key, seq, position, head, now)
         store_checkpoint(self.store, checkpoint)
         append_to_file(self.settings.checkpoints_file, checkpoint)
@@ -118,20 +119,36 @@ class Integrity:
         return None
 
     def checkpoints(self, extra_files: Sequence[Path] = ()) -> list[Checkpoint]:
+        return self.checkpoint_sources(extra_files)[0]
+
+    def checkpoint_sources(self, extra_files: Sequence[Path] = ()
+                           ) -> tuple[list[Checkpoint], list[dict[str, Any]]]:
+        """Every distinct checkpoint, and how many each source held. A file the user
+        named that holds none is an error, not an empty list: a wrong file (a key, an
+        empty file) would otherwise pass for the auditor's evidence."""
         groups = [stored_checkpoints(self.store)]
-        for path in (self.settings.checkpoints_file, *extra_files):
-            if path == self.settings.checkpoints_file and not path.exists():
+        sources: list[dict[str, Any]] = [{"source": "store", "checkpoints": len(groups[0])}]
+        own = self.settings.checkpoints_file
+        for path in (own, *extra_files):
+            if path == own and (not path.exists() or path in extra_files):
                 continue
-            groups.append(file_checkpoints(path))
-        return merged(*groups)
+            found = file_checkpoints(path)
+            if not found and path != own:
+                raise CheckpointFileError(f"{path}: holds no checkpoint line (expected "
+                                          "a checkpoint file or an audit export)")
+            groups.append(found)
+            sources.append({"source": str(path), "checkpoints": len(found)})
+        return merged(*groups), sources
 
     def verify(self, *, checkpoint_files: Sequence[Path] = (),
-               trusted_key_file: Path | None = None, progress: Progress | None = None,
-               redactions: Mapping[Any, Any] | None = None) -> VerifyResult:
+               trusted_key_file: Path | None = None,
+               progress: Progress | None = None) -> VerifyResult:
+        checkpoints, sources = self.checkpoint_sources(checkpoint_files)
         result = verify(
-            self.store, checkpoints=self.checkpoints(checkpoint_files),
-            trusted_key=self.trusted_key(trusted_key_file), redactions=redactions,
+            self.store, checkpoints=checkpoints,
+            trusted_key=self.trusted_key(trusted_key_file),
             load_redactions=self.redactions, progress=progress)
+        result.checkpoint_sources = sources
         self.save_result(result)
         return result
 
@@ -146,6 +163,8 @@ class Integrity:
         return loaded
 
     def save_result(self, result: VerifyResult) -> None:
+        """A history of runs, for the curious. Never shown as the current result (the
+        web keeps its own in memory): whoever can alter the log can alter this too."""
         with self.store.writing() as cursor:
             cursor.execute(self.store.sql(
                 "INSERT INTO {verifications} (verified_at, result) VALUES (?, ?)"),
@@ -154,14 +173,6 @@ class Integrity:
             cursor.execute(self.store.sql(
                 "DELETE FROM {verifications} WHERE id NOT IN "
                 "(SELECT id FROM {verifications} ORDER BY id DESC LIMIT 20)"))
-
-    def last_result(self) -> VerifyResult | None:
-        with self.store.connect() as conn:
-            cursor = conn.cursor()
-            cursor.execute(self.store.sql(
-                "SELECT result FROM {verifications} ORDER BY id DESC LIMIT 1"))
-            row = cursor.fetchone()
-        return None if row is None else VerifyResult.from_document(json.loads(row[0]))
 
     # ---- per-event hashes for history views ------------------------------------------
 
@@ -188,11 +199,21 @@ class Sealer:
         self.interval = integrity.settings.checkpoint_minutes * 60
         self.last_seq = integrity.last_checkpoint_seq()
         self.last_time = time.monotonic()
+        # Set when the head record was found altered: logged once, then nothing is
+        # chained (retrying would fail the same way on every poll) until a restart.
+        self.stopped: str | None = None
 
     def tick(self) -> int:
         """Returns how many events it chained. A few batches per tick, so a long
         backlog (a first run on a big store) never starves dispatching."""
-        chained = self.integrity.catch_up(max_batches=5)
+        if self.stopped is not None:
+            return 0
+        try:
+            chained = self.integrity.catch_up(max_batches=5)
+        except ChainHeadMismatch as exc:
+            self.stopped = str(exc)
+            log.error("integrity chain stopped: %s", exc)
+            return 0
         seq, _ = self.integrity.store.chained_position()
         due_by_count = self.every > 0 and seq - self.last_seq >= self.every
         due_by_time = (self.interval > 0 and seq > self.last_seq

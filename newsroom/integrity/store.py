@@ -234,6 +234,17 @@ class IntegrityStore:
             return 0, 0, bytes(32)
         return int(row[0]), int(row[1]), bytes(row[2])
 
+    def chain_end(self, cursor: Cursor) -> tuple[int, int, bytes]:
+        """(seq, position, global hash) of the last chain record: what is chained, read
+        from the records themselves. The head row only caches it, and a head row moved
+        back must neither hide chained events nor make the follower link them twice."""
+        cursor.execute(self.sql("SELECT seq, position, global_hash FROM {links} "
+                                "ORDER BY seq DESC LIMIT 1"))
+        row = cursor.fetchone()
+        if row is None:
+            return 0, 0, bytes(32)
+        return int(row[0]), int(row[1]), bytes(row[2])
+
     def has_unchained(self) -> bool:
         with self.connect() as conn:
             cursor = conn.cursor()

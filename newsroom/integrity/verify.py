@@ -28,7 +28,12 @@ from newsroom.integrity.hashing import (
     stream_link,
     topic_field,
 )
-from newsroom.integrity.redaction_cache import REDACTION_TOPIC, cached_redactions, redaction_of
+from newsroom.integrity.redaction_cache import (
+    REDACTION_TOPIC,
+    cached_redactions,
+    signed_redaction_of,
+)
+from newsroom.integrity.redaction_signing import signature_problem
 from newsroom.integrity.store import IntegrityStore, LinkRow
 
 PROGRESS_EVERY = 10_000
@@ -68,6 +73,8 @@ class VerifyResult:
     checkpoints: int = 0
     trusted_key: str | None = None
     verified_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    # Where the checkpoints came from: [{"source": "store" or a file, "checkpoints": n}].
+    checkpoint_sources: list[dict[str, Any]] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -78,20 +85,9 @@ class VerifyResult:
             "unchained": self.unchained,
             "checkpoints": self.checkpoints,
             "trusted_key": self.trusted_key,
+            "checkpoint_sources": self.checkpoint_sources,
             "verified_at": self.verified_at,
         }
-
-    @classmethod
-    def from_document(cls, data: Mapping[str, Any]) -> VerifyResult:
-        bad = data.get("first_bad")
-        return cls(
-            ok=bool(data["ok"]), checked=int(data["checked"]),
-            first_bad=None if not bad else Bad(bad.get("article_id"), bad.get("version"),
-                                               bad.get("position"), str(bad["problem"])),
-            redacted=list(data.get("redacted") or []), unchained=int(data.get("unchained", 0)),
-            checkpoints=int(data.get("checkpoints", 0)), trusted_key=data.get("trusted_key"),
-            verified_at=str(data.get("verified_at", "")),
-        )
 
 
 @dataclass(frozen=True)
@@ -100,17 +96,32 @@ class RedactionDigests:
     tombstone: bytes
 
 
-def redaction_digests(records: Mapping[Any, Any]) -> dict[tuple[str, int], RedactionDigests]:
-    """Normalises the redaction records (keyed by (target id, version), each with hex
-    ``original_digest`` and ``tombstone_digest``) to what the scan compares."""
-    found: dict[tuple[str, int], RedactionDigests] = {}
-    for (target, version), record in records.items():
-        get = record.get if isinstance(record, Mapping) else (
-            lambda name, r=record: getattr(r, name))
-        target_hex = target.hex if hasattr(target, "hex") and not isinstance(target, str) \
-            else str(target).replace("-", "")
-        found[(target_hex, int(version))] = RedactionDigests(
-            bytes.fromhex(str(get("original_digest"))), bytes.fromhex(str(get("tombstone_digest"))))
+@dataclass
+class Redactions:
+    """The redaction records verify accepts, and why it refused the others."""
+
+    accepted: dict[tuple[str, int], RedactionDigests] = field(default_factory=dict)
+    refused: dict[tuple[str, int], str] = field(default_factory=dict)
+
+
+def accepted_redactions(records: Mapping[Any, Any], trusted_key: str | None,
+                        chained_position: int) -> Redactions:
+    """Only a record that is itself chained and signed by the trusted key excuses a
+    changed payload: anyone with database access can append an event, or copy one."""
+    found = Redactions()
+    for record in records.values():
+        key = (record.target_id.hex, int(record.target_version))
+        if not 0 < record.position <= chained_position:
+            found.refused[key] = (f"its redaction record (position {record.position}) is "
+                                  "not chained")
+            continue
+        problem = signature_problem(record.claim(), record.public_key, record.signature,
+                                    trusted_key)
+        if problem:
+            found.refused[key] = problem
+            continue
+        found.accepted[key] = RedactionDigests(bytes.fromhex(record.original_digest),
+                                               bytes.fromhex(record.tombstone_digest))
     return found
 
 
@@ -136,13 +147,15 @@ class _Found(Exception):
 class Scan:
     """One pass over the store. Private state, used once."""
 
-    def __init__(self, store: IntegrityStore, conn: Any,
-                 redactions: dict[tuple[str, int], RedactionDigests],
-                 checkpoints: list[Checkpoint], progress: Progress | None) -> None:
+    def __init__(self, store: IntegrityStore, conn: Any, checkpoints: list[Checkpoint],
+                 trusted_key: str | None, progress: Progress | None) -> None:
         self.store = store
         self.conn = conn
-        self.redactions = redactions
+        self.redactions = Redactions()
         self.checkpoints = checkpoints
+        self.trusted_key = trusted_key
+        # What is chained, from the chain records (never from the head row alone).
+        self.chain_end = store.chain_end(conn.cursor())
         self.progress = progress
         self.seq = 0
         self.redacted: list[dict[str, Any]] = []
@@ -196,8 +209,7 @@ class Scan:
             f" (the chain has {link[2]} version {link[3]} here)")
         return Bad(oid, version, position, f"inserted: this event is not in the chain{instead}")
 
-    def proves_clean(self, cached: dict[tuple[str, int], tuple[bytes, bytes]] | None
-                     ) -> bool:
+    def proves_clean(self, cached: dict[tuple[str, int], tuple[bytes, bytes]]) -> bool:
         """The fast pass: recompute both chains from the events alone and compare the
         global head where something signed or stored pins it (each checkpoint, and the
         follower's head record). True proves the store clean: any change to a chained
@@ -206,11 +218,13 @@ class Scan:
         keeps this pass close to the cost of reading and hashing the events.
 
         ``cached``: redactions from the follower's cache, each confirmed here against
-        the chained Redaction.Recorded event met later in the log; None uses
-        ``self.redactions`` as given."""
-        seq_head, position_head, hash_head = self.store.head(self.conn.cursor())
-        redactions = self.redactions if cached is None else {
-            key: RedactionDigests(*digests) for key, digests in cached.items()}
+        the chained Redaction.Recorded event, signed by the trusted key, met later in
+        the log."""
+        seq_head, position_head, hash_head = self.chain_end
+        if self.store.head(self.conn.cursor()) != self.chain_end:
+            return False  # the head row was altered; the diagnosing pass names it
+        redactions = {key: RedactionDigests(*digests) for key, digests in cached.items()}
+        trusted_key = self.trusted_key
         confirmed: set[tuple[str, int]] = set()
         pinned: dict[int, set[bytes]] = {}
         for checkpoint in self.checkpoints:
@@ -239,8 +253,9 @@ class Scan:
                     digest = record.original
                     redacted.append({"article_id": _dashed(oid), "version": version,
                                      "position": position})
-                if cached is not None and topic == REDACTION_TOPIC:
-                    found = redaction_of(state)
+                if topic == REDACTION_TOPIC and seq < seq_head:
+                    # seq counts the events before this one: this one is chained.
+                    found = signed_redaction_of(state, trusted_key)
                     if found is not None and cached.get(found[0]) == found[1]:
                         confirmed.add(found[0])
             last = streams.get(oid)
@@ -269,8 +284,8 @@ class Scan:
                 progress(every)
         self.seq = seq
         self.redacted = redacted
-        if cached is not None and len(confirmed) != len(cached):
-            return False  # a cached redaction no chained event vouches for
+        if len(confirmed) != len(cached):
+            return False  # a cached redaction no chained, signed event vouches for
         return seq >= seq_head and last_pinned <= seq
 
     def run(self) -> Bad | None:
@@ -283,7 +298,7 @@ class Scan:
         return None
 
     def _scan(self) -> None:
-        _, chained_position, _ = self.store.head(self.conn.cursor())
+        _, chained_position, _ = self.chain_end
         sha = hashlib.sha256
         streams: dict[str, tuple[int, bytes]] = {}
         head = GENESIS
@@ -373,58 +388,63 @@ class Scan:
         """The digest and timestamp to chain for an event whose payload differs from the
         chain: a recorded redaction, or tampering."""
         position, oid, version = row[0], row[1], row[2]
-        record = self.redactions.get((oid, version))
+        record = self.redactions.accepted.get((oid, version))
         if record is not None and digest == record.tombstone and link[5] == record.original:
             self.redacted.append({"article_id": _dashed(oid), "version": version,
                                   "position": position})
             # A tombstone may drop the timestamp; the chain record still holds it.
             return record.original, timestamp or link[4].encode()
+        refused = self.redactions.refused.get((oid, version))
+        why = "" if refused is None else f"; not a redaction: {refused}"
         raise _Found(Bad(oid, version, position,
                          f"payload changed: the stored state hashes to {digest.hex()[:16]}…, "
-                         f"the chain recorded {link[5].hex()[:16]}…"))
+                         f"the chain recorded {link[5].hex()[:16]}…{why}"))
 
 
-def _head_altered(store: IntegrityStore, conn: Any) -> Bad | None:
+def _head_altered(scan: Scan) -> Bad | None:
     """Every event matched its chain record, yet the proving pass disagreed: either the
-    follower's head record was altered, or only the redaction cache is off (the
-    diagnosing pass read the redactions from the log itself, so the log is fine)."""
-    seq, position, head = store.head(conn.cursor())
-    cursor = conn.cursor()
-    cursor.execute(store.sql("SELECT position, global_hash FROM {links} WHERE seq = ?"), (seq,))
-    row = cursor.fetchone()
-    expected = (0, GENESIS) if seq == 0 else (None, None)
-    if row is not None:
-        expected = (int(row[0]), bytes(row[1]))
-    if expected == (position, head):
+    follower's head record was altered (moved back, or its hash changed), or only the
+    redaction cache is off (the diagnosing pass read the redactions from the log
+    itself, so the log is fine)."""
+    seq, position, head = scan.store.head(scan.conn.cursor())
+    if (seq, position, head) == scan.chain_end:
         return None
-    return Bad(None, None, position, "chain head record altered: it does not match the "
-               "chain records before it")
+    last_seq, last_position, _ = scan.chain_end
+    cursor = scan.conn.cursor()
+    cursor.execute(scan.store.sql(
+        "SELECT originator_id, version FROM {links} WHERE seq = ?"), (last_seq,))
+    row = cursor.fetchone()
+    return Bad(None if row is None else str(row[0]), None if row is None else int(row[1]),
+               last_position,
+               f"chain head record altered: it says {seq} events up to position "
+               f"{position} (hash {head.hex()[:16]}…), the chain records end at "
+               f"{last_seq} events, position {last_position} (hash "
+               f"{scan.chain_end[2].hex()[:16]}…)")
 
 
 def verify(store: IntegrityStore, *, checkpoints: list[Checkpoint], trusted_key: str | None,
-           redactions: Mapping[Any, Any] | None = None,
            load_redactions: Callable[[], Mapping[Any, Any]] | None = None,
            progress: Progress | None = None) -> VerifyResult:
     """Checks signatures first (a forged checkpoint is named before any event), then
     proves the log in one pass, and diagnoses in a second only when that fails.
 
-    ``redactions``: records to use as given (tests). Otherwise the proving pass uses
-    the follower's cache (confirmed against the log as it goes) and the diagnosing
-    pass ``load_redactions()``, which reads the records from the log."""
+    The proving pass uses the follower's redaction cache (confirmed against the log as
+    it goes); the diagnosing pass ``load_redactions()``, which reads the records from
+    the log, and accepts only those chained and signed by the trusted key."""
     for checkpoint in checkpoints:
         problem = checkpoint_problem(checkpoint, trusted_key)
         if problem:
             return VerifyResult(False, 0, Bad(None, None, checkpoint.position, problem),
                                 checkpoints=len(checkpoints), trusted_key=trusted_key)
     with store.reading() as conn:
-        given = redactions is not None
-        scan = Scan(store, conn, redaction_digests(redactions or {}), checkpoints, progress)
+        scan = Scan(store, conn, checkpoints, trusted_key, progress)
         bad = None
-        if not scan.proves_clean(None if given else cached_redactions(store, conn)):
+        if not scan.proves_clean(cached_redactions(store, conn)):
             scan.progress = None
-            if not given and load_redactions is not None:
-                scan.redactions = redaction_digests(load_redactions())
-            bad = scan.run() or _head_altered(store, conn)
+            if load_redactions is not None:
+                scan.redactions = accepted_redactions(load_redactions(), trusted_key,
+                                                      scan.chain_end[1])
+            bad = scan.run() or _head_altered(scan)
     return VerifyResult(ok=bad is None, checked=scan.seq, first_bad=bad,
                         redacted=scan.redacted, unchained=scan.unchained,
                         checkpoints=len(checkpoints), trusted_key=trusted_key)

@@ -1,17 +1,25 @@
 """Verification of the log for auditors: ``GET /api/v1/audit/verify`` and the screen
-``/audit/verify`` show the same result.
+``/audit/verify`` show the same result, by the same freshness rule.
 
 A verify reads every stored event; on a million events that is tens of seconds, too
-long to repeat per request. So both show the last result with the time it was taken
-(from any run: CLI, screen or API) while it is younger than FRESH_FOR, and run a new
-one otherwise or when asked (``?fresh=1``, or the screen's "Verify now"). One run at
-a time per process: concurrent requests wait for it and share its result.
+long to repeat per request. So both show this process's last result while it is
+younger than FRESH_FOR, with its age, and run a new one otherwise or when asked
+(``?fresh=1``, or the screen's "Verify now"). The kept result lives in process
+memory, never in the database: a database administrator able to tamper with the log
+could also write a reassuring verification result. Its age is measured on the
+process's monotonic clock, so no stored or future timestamp can make it look fresh.
+
+A fresh request always gets a run that started after it arrived: one run at a time
+per process, and requests waiting meanwhile share the next run rather than each
+starting their own.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
@@ -28,55 +36,72 @@ bp = Blueprint("integrity", __name__)
 FRESH_FOR = timedelta(minutes=5)
 
 
-def _lock() -> threading.Lock:
-    lock: threading.Lock = current_app.extensions.setdefault("integrity_verify_lock",
-                                                             threading.Lock())
-    return lock
+@dataclass
+class _Kept:
+    result: VerifyResult
+    started: float  # monotonic time the run began
+    finished: float
 
 
-def _age(result: VerifyResult) -> timedelta:
-    try:
-        return datetime.now(UTC) - datetime.fromisoformat(result.verified_at)
-    except ValueError:
-        return FRESH_FOR * 2
+class VerifyCache:
+    """This process's last verify result, and the lock that serialises runs."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.kept: _Kept | None = None
+
+    def get(self, run: Any, *, fresh: bool) -> tuple[_Kept, bool]:
+        """(kept result, whether it came from the cache)."""
+        arrived = time.monotonic()
+        kept = self.kept
+        if not fresh and kept is not None and arrived - kept.finished < FRESH_FOR.total_seconds():
+            return kept, True
+        with self.lock:
+            kept = self.kept
+            # A run that began after this request arrived saw everything it would see.
+            if kept is not None and kept.started >= arrived:
+                return kept, True
+            # Or, when any recent result will do, one that finished while we waited.
+            if not fresh and kept is not None and \
+                    time.monotonic() - kept.finished < FRESH_FOR.total_seconds():
+                return kept, True
+            started = time.monotonic()
+            result = run()
+            self.kept = _Kept(result, started, time.monotonic())
+            return self.kept, False
 
 
-def current_result(*, fresh: bool) -> tuple[VerifyResult, bool]:
-    """(result, whether it came from the cache)."""
+def _cache() -> VerifyCache:
+    cache: VerifyCache = current_app.extensions.setdefault("integrity_verify_cache",
+                                                           VerifyCache())
+    return cache
+
+
+def current_result(*, fresh: bool) -> tuple[VerifyResult, bool, int]:
+    """(result, whether it came from the cache, its age in whole seconds)."""
     integrity = Integrity.of(services())
-    if not fresh:
-        cached = integrity.last_result()
-        if cached is not None and _age(cached) < FRESH_FOR:
-            return cached, True
-    started = datetime.now(UTC)
-    with _lock():
-        cached = integrity.last_result()
-        # Another request ran one while we waited: theirs is as fresh as ours would be.
-        if cached is not None and datetime.fromisoformat(cached.verified_at) >= started:
-            return cached, True
-        return integrity.verify(), False
+    kept, cached = _cache().get(integrity.verify, fresh=fresh)
+    return kept.result, cached, int(time.monotonic() - kept.finished)
 
 
-def _document(result: VerifyResult, cached: bool) -> dict[str, Any]:
-    return {**result.document(), "cached": cached}
+def _document(result: VerifyResult, cached: bool, age: int) -> dict[str, Any]:
+    return {**result.document(), "cached": cached, "age_seconds": age}
 
 
 @api_bp.get("/audit/verify")
 def verify_api() -> Response:
     api_actor().role_for("audit.verify")
-    result, cached = current_result(fresh=request.args.get("fresh") in {"1", "true", "yes"})
-    return jsonify(_document(result, cached))
+    result, cached, age = current_result(
+        fresh=request.args.get("fresh") in {"1", "true", "yes"})
+    return jsonify(_document(result, cached, age))
 
 
 @bp.get("/audit/verify")
 @requires("audit.verify")
 def verify_screen() -> str:
-    integrity = Integrity.of(services())
-    result = integrity.last_result()
-    cached = True
-    if result is None:
-        result, cached = current_result(fresh=True)
+    result, cached, age = current_result(fresh=False)
     return render_template("audit/verify.html", result=result.document(), cached=cached,
+                           age_seconds=age,
                            verified_at=datetime.fromisoformat(result.verified_at),
                            fresh_for_minutes=int(FRESH_FOR.total_seconds() // 60))
 

@@ -16,15 +16,16 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from newsroom import content
+from newsroom.application.redaction import RedactionOutcome
 from newsroom.domain.errors import DomainError, NotFound, ValidationFailed
 from newsroom.domain.policy import Actor
 from newsroom.domain.redaction import REDACTABLE, looks_redacted
 from newsroom.domain.translation import translation_id
 from newsroom.eventlog import event_data
 from newsroom.integrity.redactions import RedactionRecord, load_redactions
-from newsroom.integrity.service import Integrity
 from newsroom.jsonable import jsonable
 from newsroom.projections.redacted import redact
+from newsroom.versions import version_number
 from newsroom.web.context import api_actor, newsroom, services
 from newsroom.web.requests import json_body
 from newsroom.web.ui import require_actor, requires
@@ -54,15 +55,6 @@ def target_stream(article_id: object, stream_id: object, language: object) -> UU
     return named
 
 
-def version_value(value: object) -> int:
-    if isinstance(value, bool):
-        raise ValidationFailed("version", "must be a whole number")
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ValidationFailed("version", "must be a whole number") from None
-
-
 def record_document(record: RedactionRecord) -> dict[str, Any]:
     document: dict[str, Any] = jsonable({
         "id": record.redaction_id, "position": record.position,
@@ -71,21 +63,21 @@ def record_document(record: RedactionRecord) -> dict[str, Any]:
         "fields": list(record.fields), "reason": record.reason,
         "reference": record.reference, "actor_id": record.actor_id, "role": record.role,
         "at": record.at, "original_digest": record.original_digest,
-        "tombstone_digest": record.tombstone_digest})
+        "tombstone_digest": record.tombstone_digest, "signed_at": record.signed_at,
+        "public_key": record.public_key, "signature": record.signature})
     return document
 
 
-def _redact(actor: Actor, data: dict[str, Any]) -> RedactionRecord:
+def _redact(actor: Actor, data: dict[str, Any]) -> RedactionOutcome:
     actor.role_for("audit.redact")
     stream = target_stream(data.get("article_id"), data.get("stream_id"),
                            data.get("language"))
-    version = version_value(data.get("version"))
+    version = version_number("version", data.get("version"))
     svc = services()
-    # Chain what the follower has not chained yet, so the chain covers the original
-    # payload and verify can report the event as redacted (not merely unchained).
-    Integrity.of(svc).catch_up()
+    # The application chains the log (the original payload, then the record) before it
+    # writes the tombstone, so verify reports the event as redacted, never tampered.
     return redact(svc.app, svc.projections, actor, stream, version,
-                  reason=data.get("reason"), reference=data.get("reference")).record
+                  reason=data.get("reason"), reference=data.get("reference"))
 
 
 # ---- API ------------------------------------------------------------------------------
@@ -96,8 +88,10 @@ def api_create() -> tuple[Response, int]:
     actor = api_actor()
     actor.role_for("audit.redact")
     data = json_body(FIELDS, required=("version", "reason", "reference"))
-    record = _redact(actor, data)
-    return jsonify(record_document(record)), 201
+    outcome = _redact(actor, data)
+    # Already redacted: nothing new recorded, the later steps redone (200, not 201).
+    return (jsonify({**record_document(outcome.record), "resumed": outcome.resumed}),
+            200 if outcome.resumed else 201)
 
 
 @api_bp.get("/audit/redactions")
@@ -180,9 +174,15 @@ def create() -> WerkzeugResponse | tuple[str, int]:
     data = {k: request.form.get(k) or None for k in FIELDS}
     back: dict[str, Any] = {k: data[k] or "" for k in ("article_id", "stream_id", "language")}
     try:
-        record = _redact(actor, data)
+        outcome = _redact(actor, data)
     except DomainError as exc:
         flash(f"Nothing redacted: {exc}", "error")
+        return redirect(url_for("redaction.index", **back))
+    record = outcome.record
+    if outcome.resumed:
+        flash(f"Version {record.target_version} of stream {record.target_id} was already "
+              f"redacted under {record.reference}; nothing new recorded, its snapshots, "
+              "cache and read models refreshed again.", "info")
         return redirect(url_for("redaction.index", **back))
     flash(f"Version {record.target_version} of stream {record.target_id} redacted under "
           f"{record.reference}; snapshots, cache and read models refreshed.", "info")

@@ -3,12 +3,15 @@ article's history: one result, shown the same way everywhere."""
 
 from __future__ import annotations
 
+import json
+
 from audit_support import Attacker
 from conftest import Cast, csrf_of, ui_login
 from flask.testing import FlaskClient
 
 from newsroom.bootstrap import Services
 from newsroom.integrity.service import Integrity
+from newsroom.web.integrity import FRESH_FOR
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -44,19 +47,40 @@ def test_verify_reports_clean_then_names_the_tampered_event(
     attacker = Attacker(integrity)
     row = attacker.rows()[-1]
     attacker.set_state(row.position, row.state.replace(b"mardi", b"lundi"))
+    # A DBA who tampers can also write a reassuring result, dated in the future, or a
+    # garbled one: nothing is read back from the database.
+    attacker.run_sql("INSERT INTO {verifications} (verified_at, result) VALUES (?, ?)",
+                     ("2999-01-01T00:00:00+00:00", json.dumps({**first, "ok": True})))
+    attacker.run_sql("INSERT INTO {verifications} (verified_at, result) VALUES (?, ?)",
+                     ("garbled", "{}"))
     cached = client.get("/api/v1/audit/verify", headers=auditor).get_json()
-    assert cached["cached"] is True and cached["ok"] is True  # the kept result, with its time
+    assert cached["cached"] is True and cached["ok"] is True  # this process's, with its age
     assert cached["verified_at"] == first["verified_at"]
+    assert isinstance(cached["age_seconds"], int) and 0 <= cached["age_seconds"] < 300
 
     fresh = client.get("/api/v1/audit/verify?fresh=1", headers=auditor).get_json()
-    assert fresh["ok"] is False and fresh["cached"] is False
+    assert fresh["ok"] is False and fresh["cached"] is False and fresh["age_seconds"] == 0
     assert fresh["first_bad"]["position"] == row.position
     assert fresh["first_bad"]["version"] == row.version
     assert fresh["first_bad"]["article_id"].replace("-", "") == row.originator_id
     assert "payload changed" in fresh["first_bad"]["problem"]
-    # The CLI's --json and the API give the same object (the CLI stores its result too).
-    assert {"ok", "checked", "first_bad"} <= set(Integrity.of(sqlite_services)
-                                                 .last_result().document())  # type: ignore[union-attr]
+    # Every fresh request runs anew: undoing the tampering shows at once.
+    attacker.set_state(row.position, row.state)
+    again = client.get("/api/v1/audit/verify?fresh=1", headers=auditor).get_json()
+    assert again["ok"] is True and again["cached"] is False
+    # Tampered again; once the kept result expires, a plain request runs anew too.
+    attacker.set_state(row.position, row.state.replace(b"mardi", b"lundi"))
+    assert client.get("/api/v1/audit/verify", headers=auditor).get_json()["ok"] is True
+    expire(client)
+    expired = client.get("/api/v1/audit/verify", headers=auditor).get_json()
+    assert expired["ok"] is False and expired["cached"] is False
+    assert "payload changed" in expired["first_bad"]["problem"]
+
+
+def expire(client: FlaskClient) -> None:
+    """Ages this process's kept result past FRESH_FOR (as five minutes would)."""
+    kept = client.application.extensions["integrity_verify_cache"].kept
+    kept.finished -= FRESH_FOR.total_seconds() + 1
 
 
 def test_the_auditor_screen_shows_the_same_result(
@@ -75,6 +99,26 @@ def test_the_auditor_screen_shows_the_same_result(
     page = client.get("/audit/verify").get_data(as_text=True)
     assert "Tampering detected" in page and "deleted" in page
     assert f"<dd>{row.position}</dd>" in page
+    assert " s ago" in page
+
+
+def test_screen_and_api_follow_one_freshness_rule(
+        client: FlaskClient, tokens: dict[str, str], sqlite_services: Services,
+        cast: Cast) -> None:
+    story(sqlite_services, cast)
+    integrity = Integrity.of(sqlite_services)
+    integrity.checkpoint()
+    ui_login(client, cast.auditor.name)
+    assert "Verified." in client.get("/audit/verify").get_data(as_text=True)
+    attacker = Attacker(integrity)
+    row = attacker.rows()[-1]
+    attacker.set_state(row.position, row.state + b" ")
+    assert "Verified." in client.get("/audit/verify").get_data(as_text=True)
+    expire(client)
+    page = client.get("/audit/verify").get_data(as_text=True)
+    assert "Tampering detected" in page and "payload changed" in page
+    api = client.get("/api/v1/audit/verify", headers=bearer(tokens["auditor"])).get_json()
+    assert api["cached"] is True and api["ok"] is False
 
 
 def test_history_carries_each_events_chain_hash(

@@ -8,6 +8,7 @@ NEWSROOM_TAMPER_SEED replays a run.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from newsroom.integrity import keys
 from newsroom.integrity.checkpoints import sign_checkpoint, store_checkpoint
 from newsroom.integrity.hashing import payload_digest
 from newsroom.integrity.service import Integrity
-from newsroom.integrity.verify import Bad, VerifyResult
+from newsroom.integrity.verify import Bad
 
 SEED = int(os.environ.get("NEWSROOM_TAMPER_SEED") or random.SystemRandom().randrange(10**6))
 
@@ -217,22 +218,118 @@ def test_a_deleted_checkpoint_still_counts_from_the_auditors_file(store: Service
     assert not result.ok and result.first_bad and "truncated" in result.first_bad.problem
 
 
-def test_a_redacted_payload_verifies_as_redacted(store: Services, rng: random.Random) -> None:
+def redacted(services: Services, attacker: Attacker, reference: str) -> Row:
+    """A real redaction of an article's first version, by the admin's command."""
+    from conftest import make_user
+
+    admin = make_user(services, f"admin-{reference}", "admin")
+    target = next(r for r in attacker.rows() if r.topic.endswith("Article.Created"))
+    services.app.redact(admin, UUID(hex=target.originator_id), target.version,
+                        reason="court order", reference=reference)
+    return target
+
+
+def test_a_changed_tombstone_is_tampering(store: Services) -> None:
     integrity, attacker = sealed(store)
-    row = middle(rng, attacker.rows())
-    tombstone = row.state[:-1] + b', "redacted": true}'
-    attacker.set_state(row.position, tombstone)
-    records = {(row.originator_id, row.version): {
-        "original_digest": payload_digest(row.state),
-        "tombstone_digest": payload_digest(tombstone)}}
-    result: VerifyResult = integrity.verify(redactions=records)
-    assert result.ok, result.document()
-    assert result.redacted == [{"article_id": str(UUID(hex=row.originator_id)),
-                                "version": row.version, "position": row.position}]
-    # A different payload than the recorded tombstone is tampering all the same.
-    attacker.set_state(row.position, tombstone + b" ")
-    bad = integrity.verify(redactions=records).first_bad
-    assert bad is not None and bad.position == row.position
+    target = redacted(store, attacker, "CO-2026-16")
+    assert integrity.verify().ok
+    tombstone = next(r for r in attacker.rows() if r.position == target.position)
+    attacker.set_state(target.position, tombstone.state + b" ")
+    named(first_bad(integrity), target, target.position, "payload changed")
+
+
+def forged_redaction(real: Row, target: Row, tampered: bytes) -> Row:
+    """A copy of a real Redaction.Recorded event, retargeted at ``target`` and vouching
+    for ``tampered``: everything an attacker with the database can write."""
+    from newsroom.domain.redaction import redaction_id
+
+    data = json.loads(real.state)
+    data["target_id"]["_data_"] = target.originator_id
+    data["target_version"] = target.version
+    data["target_topic"] = target.topic
+    data["original_digest"] = payload_digest(target.state)
+    data["tombstone_digest"] = payload_digest(tampered)
+    rid = redaction_id(UUID(hex=target.originator_id), target.version)
+    return Row(0, rid.hex, 1, real.topic, json.dumps(data, separators=(",", ":")).encode())
+
+
+@pytest.mark.parametrize("chained", [False, True], ids=["past-the-head", "chained"])
+def test_a_forged_redaction_record_does_not_excuse_tampering(
+        store: Services, rng: random.Random, tmp_path: Path, chained: bool) -> None:
+    """The reviewer's repro: a byte changed in a checkpoint-covered event, then a
+    forged record appended. Unchained, it is no record; chained (the follower runs on),
+    its signature does not verify."""
+    integrity, attacker = sealed(store)
+    redacted(store, attacker, "CO-2026-19")
+    integrity.checkpoint()
+    rows = attacker.rows()
+    real = next(r for r in rows if r.topic.endswith("Redaction.Recorded"))
+    row = middle(rng, [r for r in rows if r.topic.endswith("Article.Revised")])
+    at = rng.randrange(90, len(row.state) - 1)
+    tampered = row.state[:at] + bytes([row.state[at] ^ 0x01]) + row.state[at + 1:]
+    attacker.set_state(row.position, tampered)
+    attacker.append(forged_redaction(real, row, tampered))
+    if chained:
+        integrity.catch_up()
+    (tmp_path / "trusted.pub").write_text(
+        keys.public_pem(keys.load_key(store.settings.signing_key_file)))
+    result = integrity.verify(trusted_key_file=tmp_path / "trusted.pub",
+                              checkpoint_files=[store.settings.checkpoints_file])
+    assert not result.ok, f"forged redaction accepted (seed {SEED}): {result.document()}"
+    assert result.first_bad is not None
+    named(result.first_bad, row, row.position, "payload changed")
+    assert ("not chained" if not chained else "signature") in result.first_bad.problem
+    assert {r["position"] for r in result.redacted} <= {
+        r.position for r in rows if r.topic.endswith("Article.Created")}
+
+
+def test_a_redaction_signed_by_another_key_is_not_trusted(
+        store: Services, tmp_path: Path) -> None:
+    """Checkpoints' key rules: a record signed by a key other than the pinned one
+    excuses nothing, even when its own signature is sound."""
+    integrity, attacker = sealed(store)
+    target = redacted(store, attacker, "CO-2026-20")
+    other = keys.create_key(tmp_path / "other.key")
+    (tmp_path / "other.pub").write_text(keys.public_pem(other))
+    result = integrity.verify(trusted_key_file=tmp_path / "other.pub")
+    assert not result.ok and result.first_bad is not None
+    # The checkpoint is named first (also signed by our key); without checkpoints the
+    # redaction itself is refused.
+    attacker.run_sql("DELETE FROM {checkpoints}")
+    store.settings.checkpoints_file.unlink()
+    result = integrity.verify(trusted_key_file=tmp_path / "other.pub")
+    assert result.first_bad is not None, result.document()
+    named(result.first_bad, target, target.position, "payload changed")
+    assert "not by the trusted key" in result.first_bad.problem
+
+
+def test_a_head_record_moved_back_hides_nothing_and_stops_the_follower(
+        store: Services, rng: random.Random, caplog: pytest.LogCaptureFixture) -> None:
+    from newsroom.integrity.chain import ChainHeadMismatch
+    from newsroom.integrity.service import Sealer
+
+    integrity, attacker = sealed(store)
+    rows = attacker.rows()
+    back_to = rng.randrange(2, len(rows) - 3)
+    attacker.move_head_back(back_to)
+    bad = first_bad(integrity)
+    assert "chain head record altered" in bad.problem, bad
+    last = rows[-1]
+    assert (bad.article_id, bad.version, bad.position) == (
+        last.originator_id, last.version, last.position)
+    # Tampering after the moved head is still tampering, not "not chained yet".
+    row = rows[rng.randrange(back_to, len(rows))]
+    attacker.set_state(row.position, row.state + b" ")
+    named(first_bad(integrity), row, row.position, "payload changed")
+    # The follower refuses to link on from a head that disagrees with its records.
+    populate_more(store)
+    with pytest.raises(ChainHeadMismatch):
+        integrity.catch_up()
+    sealer = Sealer(integrity)
+    with caplog.at_level("ERROR"):
+        assert sealer.tick() == 0 and sealer.tick() == 0
+    stopped = [r for r in caplog.records if "integrity chain stopped" in r.getMessage()]
+    assert len(stopped) == 1 and "head record was altered" in stopped[0].getMessage()
 
 
 def test_an_altered_head_record_alone_is_named(store: Services) -> None:

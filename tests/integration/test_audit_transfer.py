@@ -197,3 +197,85 @@ def test_checkpoint_and_public_key_commands_pin_the_key(tmp_path: Path) -> None:
     cli(env, "audit", "checkpoint")
     code, output = cli(env, "audit", "verify", "--trusted-key", str(tmp_path / "trusted.pub"))
     assert code == 1 and "not by the trusted key" in output
+
+
+def test_checkpoint_cli_refuses_a_head_record_moved_back(tmp_path: Path) -> None:
+    services = build(settings_for(tmp_path / "var"))
+    try:
+        populate(services, articles=1)
+        integrity = Integrity.of(services)
+        integrity.checkpoint()
+        from conftest import make_user
+
+        make_user(services, "late-arrival", "editor")
+        integrity.catch_up()
+        Attacker(integrity).move_head_back(10)
+    finally:
+        services.close()
+    env = env_for(tmp_path / "var", None)
+    result = CliRunner().invoke(main, ["audit", "checkpoint"], env=env)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # not a crash
+    assert "head record was altered" in result.output and "Traceback" not in result.output
+    code, output = cli(env, "audit", "verify")
+    assert code == 1 and "chain head record altered" in output
+
+
+@pytest.mark.parametrize("content", ["", "-----BEGIN PUBLIC KEY-----\nAAAA\n", '{"x":1}\n'],
+                         ids=["empty", "pem", "json"])
+def test_verify_cli_refuses_a_checkpoints_file_without_checkpoints(
+        tmp_path: Path, content: str) -> None:
+    services = build(settings_for(tmp_path / "var"))
+    try:
+        populate(services, articles=1)
+        Integrity.of(services).checkpoint()
+    finally:
+        services.close()
+    env = env_for(tmp_path / "var", None)
+    (tmp_path / "kept.jsonl").write_text(content)
+    code, output = cli(env, "audit", "verify", "--checkpoints", str(tmp_path / "kept.jsonl"))
+    assert code != 0 and "holds no checkpoint line" in output, output
+    (tmp_path / "kept.jsonl").write_text((tmp_path / "var" / "checkpoints.jsonl").read_text())
+    code, output = cli(env, "audit", "verify", "--json", "--checkpoints",
+                       str(tmp_path / "kept.jsonl"))
+    assert code == 0, output
+    sources = json.loads(output)["checkpoint_sources"]
+    assert sources == [{"source": "store", "checkpoints": 1},
+                       {"source": str(tmp_path / "var" / "checkpoints.jsonl"), "checkpoints": 1},
+                       {"source": str(tmp_path / "kept.jsonl"), "checkpoints": 1}]
+
+
+def test_import_pins_a_trusted_key_and_warns_about_the_signing_key(tmp_path: Path) -> None:
+    source = build(settings_for(tmp_path / "source"))
+    try:
+        populate(source, articles=1)
+        Integrity.of(source).checkpoint()
+    finally:
+        source.close()
+    source_env = env_for(tmp_path / "source", None)
+    assert cli(source_env, "audit", "export", str(tmp_path / "log.jsonl"))[0] == 0
+    code, pem = cli(source_env, "audit", "public-key")
+    assert code == 0, pem
+    (tmp_path / "source.pub").write_text(pem)
+    from newsroom.integrity import keys
+
+    (tmp_path / "stranger.pub").write_text(
+        keys.public_pem(keys.create_key(tmp_path / "stranger.key")))
+
+    # A store without the key file: import works, and says what to copy.
+    runner = CliRunner()
+    target_env = env_for(tmp_path / "target", None)
+    result = runner.invoke(main, ["audit", "import", str(tmp_path / "log.jsonl"),
+                                  "--trusted-key", str(tmp_path / "source.pub")],
+                           env=target_env)
+    assert result.exit_code == 0, result.output
+    assert "does not exist: copy the key file" in result.output
+
+    # Pinned to a key that did not sign the export: the import verifies as forged.
+    other_env = env_for(tmp_path / "other", None)
+    keys.create_key(tmp_path / "other" / "signing.key")
+    result = runner.invoke(main, ["audit", "import", str(tmp_path / "log.jsonl"),
+                                  "--trusted-key", str(tmp_path / "stranger.pub")],
+                           env=other_env)
+    assert result.exit_code == 1 and "not by the trusted key" in result.output
+    assert "holds another key than the one that signed" in result.output

@@ -216,7 +216,7 @@ def test_redaction_through_the_admin_screen_shows_in_the_trail(seeded: Services)
     again = admin.post("/admin/redactions", data={
         "csrf_token": _csrf(admin), "article_id": str(demo.SEED_ARTICLE_ID), "version": "1",
         "reason": "again", "reference": "again"}, follow_redirects=True)
-    assert "Nothing redacted" in again.get_data(as_text=True)
+    assert "already redacted under GDPR-2026-0042" in again.get_data(as_text=True)
     records = load_redactions(seeded.app.recorder, seeded.app.mapper)
     assert list(records) == [(demo.SEED_ARTICLE_ID, 1)]
     auditor = _login(flask_app, "auditor")
@@ -254,8 +254,10 @@ def test_redaction_api(seeded: Services) -> None:
     record = created.get_json()
     assert (record["version"], record["event"], record["reference"]) == (1, "ArticleCreated",
                                                                          "C-77")
-    assert client.post("/api/v1/audit/redactions", headers=auth("admin"),
-                       json=body).status_code == 409
+    again = client.post("/api/v1/audit/redactions", headers=auth("admin"),
+                        json={**body, "reference": "C-78"})
+    assert again.status_code == 200 and again.get_json()["resumed"] is True
+    assert again.get_json()["reference"] == "C-77"  # the recorded one stands
     listed = client.get("/api/v1/audit/redactions", headers=auth("auditor"))
     assert [r["id"] for r in listed.get_json()] == [record["id"]]
     # Verify: the store still verifies, the event reported as redacted, not tampered.

@@ -12,6 +12,7 @@ from newsroom.domain.delivery import Delivery
 from newsroom.domain.errors import ValidationFailed
 from newsroom.domain.redaction import (
     REDACTABLE,
+    checked_reason,
     checked_reference,
     looks_redacted,
     marker,
@@ -68,6 +69,19 @@ def test_reference_is_one_short_line() -> None:
     for bad in ("", "   ", "two\nlines", "x" * 201):
         with pytest.raises(ValidationFailed):
             checked_reference(bad)
+
+
+def test_reason_and_reference_are_bounded_strings() -> None:
+    assert checked_reason("  Court order ") == "Court order"
+    for bad in (12, ["court"], {"a": 1}, True, 1.5):
+        with pytest.raises(ValidationFailed, match="must be a string"):
+            checked_reason(bad)
+        with pytest.raises(ValidationFailed, match="must be a string"):
+            checked_reference(bad)
+    with pytest.raises(ValidationFailed):
+        checked_reason("x" * 2001)
+    with pytest.raises(ValidationFailed):
+        checked_reason(None)
 
 
 def test_one_redaction_per_event() -> None:
