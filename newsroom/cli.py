@@ -19,12 +19,14 @@ import click
 from newsroom.application.replay import PublicAsOf
 from newsroom.auditdocs import public_document
 from newsroom.bootstrap import Services, build
+from newsroom.cligroup import NewsroomGroup
 from newsroom.config import ConfigError, Settings
-from newsroom.domain.errors import DomainError
+from newsroom.domain.errors import DomainError, ValidationFailed
 from newsroom.domain.policy import AUDITOR, Actor
 from newsroom.jsonable import jsonable
 from newsroom.serialize import article_document, history_document
 from newsroom.timefmt import parse_aware
+from newsroom.versions import MAX_VERSION
 
 # Shell access to the store is operator access; reads through the CLI act as an
 # auditor so they stay read-only.
@@ -50,7 +52,7 @@ def _local(value: datetime, settings: Settings) -> str:
     return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-@click.group()
+@click.group(cls=NewsroomGroup)
 def main() -> None:
     """Newsroom: event-sourced newsroom workflow service."""
 
@@ -270,7 +272,8 @@ def history(article_id: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("article_id")
-@click.option("--version", type=int, help="Show the article as of this version.")
+@click.option("--version", type=click.IntRange(1, MAX_VERSION),
+              help="Show the article as of this version.")
 @click.option("--at", "at_text", help="Show the article as of this moment (ISO 8601 with offset).")
 @click.option("--json", "as_json", is_flag=True)
 def replay(article_id: str, version: int | None, at_text: str | None, as_json: bool) -> None:
@@ -279,10 +282,10 @@ def replay(article_id: str, version: int | None, at_text: str | None, as_json: b
     had received by then (JSON: the "public_page" key)."""
     if (version is None) == (at_text is None):
         raise click.UsageError("give exactly one of --version N or --at ISO8601")
+    at = _moment_option(at_text)
     services = _services()
     public = None
     try:
-        at = parse_aware("at", at_text) if at_text else None
         app = services.app
         article = app.get_article(CLI_READER, _article_id(article_id), version=version, at=at)
         document = article_document(article, app.translations_of(article, at or
@@ -303,6 +306,14 @@ def replay(article_id: str, version: int | None, at_text: str | None, as_json: b
         document["public_page"] = public_document(public, zone_local)
         text += "\n\n" + "\n".join(public_page_lines(public, services.settings))
     _emit(as_json, document, text)
+
+
+def _moment_option(text: str | None) -> datetime | None:
+    try:
+        return parse_aware("at", text) if text else None
+    except ValidationFailed as exc:
+        raise click.BadParameter(str(exc).removeprefix("at: "), param_hint="'--at'"
+                                 ) from None
 
 
 def public_page_lines(public: PublicAsOf, settings: Settings) -> list[str]:
@@ -412,7 +423,10 @@ def _verify_text(result: Any) -> str:
         notes.append(f"{result.unchained} not chained yet")
     from newsroom.integrity.keys import key_id
 
+    sources = ", ".join(f"{s['checkpoints']} from {s['source']}"
+                        for s in result.checkpoint_sources)
     signed = (f"{result.checkpoints} signed checkpoint(s)"
+              + (f" ({sources})" if sources else "")
               + (f", trusted key {key_id(result.trusted_key)}" if result.trusted_key else
                  ", no trusted key to check them against"))
     if result.ok:
@@ -428,6 +442,7 @@ def _verify_text(result: Any) -> str:
 @click.option("--json", "as_json", is_flag=True)
 def audit_checkpoint(as_json: bool) -> None:
     """Chain every new event and sign a checkpoint of the head now."""
+    from newsroom.integrity.chain import ChainHeadMismatch
     from newsroom.integrity.keys import SigningKeyError
     from newsroom.integrity.service import Integrity
 
@@ -435,7 +450,7 @@ def audit_checkpoint(as_json: bool) -> None:
     try:
         _ensure_signing_key(services)
         checkpoint = Integrity.of(services).checkpoint()
-    except SigningKeyError as exc:
+    except (SigningKeyError, ChainHeadMismatch) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         services.close()
@@ -471,6 +486,7 @@ def audit_export(file: Path, as_json: bool) -> None:
     """Write the whole log, its hashes, checkpoints and public key as JSON Lines."""
     from tqdm import tqdm
 
+    from newsroom.integrity.chain import ChainHeadMismatch
     from newsroom.integrity.service import Integrity
     from newsroom.integrity.transfer import TransferError, export_log
 
@@ -479,7 +495,7 @@ def audit_export(file: Path, as_json: bool) -> None:
         total = services.app.recorder.max_notification_id() or 0
         with tqdm(total=total, desc="export", unit="ev", file=sys.stderr, disable=None) as bar:
             summary = export_log(Integrity.of(services), file, progress=bar.update)
-    except TransferError as exc:
+    except (TransferError, ChainHeadMismatch) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         services.close()
@@ -493,18 +509,53 @@ def _export_has_key(path: Path) -> bool:
         return '"public_key":"' in handle.readline()
 
 
+def _signing_key_warning(settings: Settings, export: Path) -> str | None:
+    """Why the signing key here will not carry on the export's checkpoints, if so: the
+    next checkpoint would be signed by a new key, and a verify pinned to the export's
+    key would then fail (docs/operations.md: copy the key file along)."""
+    from newsroom.integrity.keys import SigningKeyError, load_key, public_hex, read_trusted_key
+
+    path = settings.signing_key_file
+    try:
+        exported = read_trusted_key(export) if _export_has_key(export) else None
+    except SigningKeyError:
+        exported = None
+    if not path.exists():
+        return (f"the signing key file {path} (NEWSROOM_SIGNING_KEY_FILE) does not exist: "
+                "copy the key file from the installation that made the export before the "
+                "next checkpoint, or that checkpoint creates a new key and checkpoints will "
+                "no longer verify against the export's key")
+    try:
+        here = public_hex(load_key(path))
+    except (OSError, SigningKeyError) as exc:
+        return f"the signing key file {path} cannot be read: {exc}"
+    if exported is not None and here != exported:
+        return (f"the signing key file {path} holds another key than the one that signed "
+                "the export's checkpoints: new checkpoints will be signed by it, and a "
+                "verify pinned to the export's key will fail. Copy the key file from the "
+                "installation that made the export")
+    return None
+
+
 @audit.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--trusted-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The public key the export's checkpoints and redactions must be "
+                   "signed with (PEM or hex); without it the export's own key is used.")
 @click.option("--json", "as_json", is_flag=True)
-def audit_import(file: Path, as_json: bool) -> None:
+def audit_import(file: Path, trusted_key: Path | None, as_json: bool) -> None:
     """Load an export into an EMPTY store, rebuild read models, then verify."""
     from tqdm import tqdm
 
     from newsroom.integrity import restore
+    from newsroom.integrity.keys import SigningKeyError
     from newsroom.integrity.service import Integrity
     from newsroom.integrity.transfer import TransferError, import_log
 
     services = _services()
+    warning = _signing_key_warning(services.settings, file)
+    if warning:
+        click.secho(f"warning: {warning}", err=True, fg="yellow")
     try:
         integrity = Integrity.of(services)
         with tqdm(desc="import", unit="ev", file=sys.stderr, disable=None) as bar:
@@ -514,10 +565,11 @@ def audit_import(file: Path, as_json: bool) -> None:
         with tqdm(desc="read models", unit="ev", file=sys.stderr, disable=None) as bar:
             restore.rebuild_read_models(services, progress=bar.update)
         restore.skip_side_effects(services)
-        # The export's own key: its checkpoints were checked against it on the way in.
-        result = integrity.verify(checkpoint_files=[file],
-                                  trusted_key_file=file if _export_has_key(file) else None)
-    except TransferError as exc:
+        # Without a pinned key, the export's own: its checkpoints were checked against
+        # it on the way in, which proves consistency, not origin.
+        pinned = trusted_key or (file if _export_has_key(file) else None)
+        result = integrity.verify(checkpoint_files=[file], trusted_key_file=pinned)
+    except (TransferError, SigningKeyError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         services.close()

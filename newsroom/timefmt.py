@@ -6,6 +6,10 @@ from datetime import UTC, datetime
 
 from newsroom.domain.errors import ValidationFailed
 
+# Moments anyone may ask about. Years 1 and 9999 are refused: shifting them by a zone's
+# offset, or by a few minutes of slack, leaves the range a datetime can hold.
+EARLIEST_YEAR, LATEST_YEAR = 2, 9998
+
 
 def parse_aware(field: str, value: object) -> datetime:
     if not isinstance(value, str):
@@ -17,7 +21,20 @@ def parse_aware(field: str, value: object) -> datetime:
         raise ValidationFailed(field, f"{value!r} is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValidationFailed(field, f"{value!r} has no time zone offset; add Z or +hh:mm")
-    return parsed.astimezone(UTC)
+    return within_range(field, parsed, text)
+
+
+def within_range(field: str, moment: datetime, typed: str) -> datetime:
+    """An aware ``moment`` in UTC, refused (as ``typed``) when it lies so near either
+    end of the calendar that converting it to another zone could overflow."""
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValidationFailed(field, f"{typed!r} is out of range (years "
+                               f"{EARLIEST_YEAR} to {LATEST_YEAR})")
+    return utc
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from newsroom.application.replay import Receipt, ReplayService
 from newsroom.domain.article import Article
-from newsroom.domain.errors import ValidationFailed
+from newsroom.domain.errors import TooLarge, ValidationFailed
 from newsroom.domain.policy import Actor
 from newsroom.domain.translation import Translation, translation_id
 
@@ -114,11 +114,15 @@ def _overlap(a: set[str], b: set[str]) -> float:
 
 
 def checked_copy(value: object) -> str:
-    text = str(value or "").replace("\r\n", "\n").strip()
+    """The partner's text, with words in it; over the limit is refused like any
+    oversized field (413), since matching gets slower with the square of its length."""
+    if not isinstance(value, str):
+        raise ValidationFailed("text", "must be a string")
+    text = value.replace("\r\n", "\n").strip()
     if not _WORDS.search(text):
         raise ValidationFailed("text", "paste or upload the partner's text")
     if len(text) > MAX_COPY_CHARS:
-        raise ValidationFailed("text", f"at most {MAX_COPY_CHARS:,} characters")
+        raise TooLarge("text", f"{MAX_COPY_CHARS:,} characters")
     return text
 
 

@@ -110,9 +110,14 @@ class Delivery(ContainerCopy, Aggregate):
 
     def resend(self, *, actor_id: UUID, role: str) -> None:
         """An admin's resend: the same delivery id, so receivers still de-duplicate."""
+        if self.state == DELIVERED:
+            raise InvalidTransition("resend", self.state, (), noun="a delivery",
+                                    because="it was already delivered; only a failed "
+                                    "delivery can be resent")
         if self.state != FAILED:
             raise InvalidTransition("resend", self.state, {"wait for it to finish"},
-                                    noun="a delivery")
+                                    noun="a delivery",
+                                    because="it is still being sent")
         self.trigger_event(self.Resent, actor_id=actor_id, role=role)
 
     def release(self, *, actor_id: UUID, role: str) -> bool:

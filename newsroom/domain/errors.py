@@ -17,13 +17,15 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
     def __init__(self, action: str, state: str, allowed: Iterable[str],
-                 noun: str = "an article") -> None:
+                 noun: str = "an article", because: str = "") -> None:
         self.action = action
         self.state = state
         self.allowed = sorted(allowed)
         allowed_text = ", ".join(self.allowed) or "none"
+        reason = f": {because}" if because else ""
         super().__init__(
-            f"cannot {action} {noun} in state '{state}'; allowed actions: {allowed_text}"
+            f"cannot {action} {noun} in state '{state}'{reason}; "
+            f"allowed actions: {allowed_text}"
         )
 
 

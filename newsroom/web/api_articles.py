@@ -21,6 +21,7 @@ from newsroom.jsonable import jsonable
 from newsroom.projections.tables import article_summaries
 from newsroom.serialize import article_document, history_document
 from newsroom.timefmt import parse_aware
+from newsroom.versions import version_number
 from newsroom.web.context import api_actor, newsroom, services
 from newsroom.web.requests import if_match, int_arg, json_body, optional_time, uuid_arg
 
@@ -101,12 +102,7 @@ def read(article_id: str) -> Response:
     at_text = request.args.get("at")
     if version_text is not None and at_text is not None:
         raise ValidationFailed("version", "give either version or at, not both")
-    version = None
-    if version_text is not None:
-        try:
-            version = int(version_text)
-        except ValueError:
-            raise ValidationFailed("version", "must be a whole number") from None
+    version = version_number("version", version_text) if version_text is not None else None
     at = parse_aware("at", at_text) if at_text is not None else None
     article = newsroom().get_article(actor, aid, version=version, at=at)
     if at is None and version is not None:

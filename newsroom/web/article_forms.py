@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from newsroom.domain.errors import (
     TooLarge,
     ValidationFailed,
 )
-from newsroom.timefmt import as_utc
+from newsroom.timefmt import as_utc, within_range
 from newsroom.web.context import newsroom
 from newsroom.web.textviews import highlight
 
@@ -112,7 +112,7 @@ def local_to_utc(name: str, text: str, timezone: str) -> datetime | None:
     if naive.tzinfo is not None:
         raise ValidationFailed(name, f"give the local time in {timezone}, without an offset")
     zone = ZoneInfo(timezone)
-    moment = naive.replace(tzinfo=zone).astimezone(UTC)
+    moment = within_range(name, naive.replace(tzinfo=zone), text)
     if moment.astimezone(zone).replace(tzinfo=None) != naive:
         raise ValidationFailed(name, f"{text} does not exist in {timezone}: "
                                "the clocks skip that hour")

@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from newsroom.application.provenance import MAX_COPY_CHARS, ProvenanceMatch
-from newsroom.domain.errors import ValidationFailed
+from newsroom.application.provenance import MAX_COPY_CHARS, ProvenanceMatch, checked_copy
+from newsroom.domain.errors import TooLarge, ValidationFailed
+from newsroom.domain.policy import Actor
 from newsroom.jsonable import jsonable
 from newsroom.projections.article_candidates import candidates
 from newsroom.web.context import api_actor, newsroom, services
@@ -54,6 +55,12 @@ def match_row(rank: int, match: ProvenanceMatch) -> dict[str, Any]:
                               "kind": d.kind} for d in match.deliveries]}
 
 
+def _trace(actor: Actor, copy: str) -> list[ProvenanceMatch]:
+    with services().engine.connect() as conn:
+        found = candidates(conn, copy)
+    return newsroom().trace_copy(actor, copy, found)
+
+
 @bp.route("/audit/provenance", methods=["GET", "POST"])
 @requires("audit.read")
 def trace() -> tuple[str, int] | Response:
@@ -65,17 +72,17 @@ def trace() -> tuple[str, int] | Response:
                                links=links, diff=None), 200
     fmt = requested_format()
     errors: dict[str, str] = {}
+    refusal = 422
     copy = ""
     matches: list[ProvenanceMatch] = []
     try:
         copy = _copy_from_request()
-        with services().engine.connect() as conn:
-            found = candidates(conn, copy)
-        matches = newsroom().trace_copy(actor, copy, found)
-    except ValidationFailed as exc:
+        matches = _trace(actor, checked_copy(copy))
+    except (ValidationFailed, TooLarge) as exc:
         errors[exc.field] = str(exc)
+        refusal = 413 if isinstance(exc, TooLarge) else 422
     if errors and fmt:
-        abort(422, description="; ".join(errors.values()))
+        abort(refusal, description="; ".join(errors.values()))
     rows = [match_row(rank, m) for rank, m in enumerate(matches, start=1)]
     best = matches[0] if matches else None
     if fmt:
@@ -84,7 +91,7 @@ def trace() -> tuple[str, int] | Response:
             "our_text": best.version.text() if best else None, "copy": copy})
     diff = diff_words(best.version.text(), copy) if best else None
     return render_template("audit/provenance.html", matches=matches, copy=copy,
-                           errors=errors, links=links, diff=diff), 422 if errors else 200
+                           errors=errors, links=links, diff=diff), refusal if errors else 200
 
 
 @api_bp.post("/audit/provenance")
@@ -94,10 +101,7 @@ def api_trace() -> Response:
     actor = api_actor()
     actor.role_for("audit.read")
     data = json_body(("text",), required=("text",))
-    copy = str(data["text"])
-    with services().engine.connect() as conn:
-        found = candidates(conn, copy)
-    matches = newsroom().trace_copy(actor, copy, found)
+    matches = _trace(actor, checked_copy(data["text"]))
     rows = [match_row(rank, m) for rank, m in enumerate(matches, start=1)]
     return jsonify(jsonable({"best": rows[0] if rows else None, "matches": rows,
                              "our_text": matches[0].version.text() if matches else None}))

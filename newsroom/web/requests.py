@@ -11,6 +11,7 @@ from uuid import UUID
 from flask import request
 
 from newsroom.timefmt import parse_aware
+from newsroom.versions import MAX_VERSION
 from newsroom.web.errors import ApiError
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
@@ -68,7 +69,11 @@ def if_match(required: bool) -> int | None:
     match = _ETAG.match(header)
     if not match:
         raise ApiError(400, "bad_if_match", 'If-Match must be "<version>", e.g. "3"')
-    return int(match.group(1))
+    digits = match.group(1)
+    # Checked by length first: int() refuses thousands of digits with a ValueError.
+    if len(digits) > len(str(MAX_VERSION)) or int(digits) > MAX_VERSION:
+        raise ApiError(400, "bad_if_match", f"If-Match: versions run from 1 to {MAX_VERSION}")
+    return int(digits)
 
 
 def optional_time(data: dict[str, Any], field: str) -> Any:
