@@ -3,7 +3,7 @@ formatting rate of ninjs and NewsML-G2 against raw serialization.
 
 Run from the repository root::
 
-    .venv/bin/python bench/syndication.py [--quick]
+    .venv/bin/python bench/syndication.py [--quick] [--formatting-only]
 
 In one run it measures
 
@@ -42,7 +42,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -65,6 +64,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 import texts  # noqa: E402
 from pipeline import Worker, pipeline_env, services_for, start_worker, stop_worker  # noqa: E402
 from receivers import WebhookReceiver  # noqa: E402
+from runs import finish, machine  # noqa: E402
 
 from newsroom.bootstrap import Services  # noqa: E402
 from newsroom.domain.errors import BlockingFindings  # noqa: E402
@@ -73,15 +73,12 @@ from newsroom.formats import PublishedItem, item_uri, newsml_bytes, ninjs_bytes 
 from newsroom.webhook_secrets import generate_secret  # noqa: E402
 
 OUT = REPO / "var" / "bench" / "syndication.json"
+FORMATTING_OUT = REPO / "var" / "bench" / "syndication-formatting.json"
 SUBSCRIBERS = 5
 DISPATCHER_POLL = 0.2  # `newsroom dispatcher` default
 LATENCY_TARGET_S = 0.300
 FORMAT_TARGET = 0.5
 BASE_URL = "https://news.example"
-
-
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -387,18 +384,11 @@ def redis_flush(url: str) -> None:
 
 
 def report(result: dict[str, Any]) -> None:
-    latency = result["latency"]["per_delivery_s"]
     fmt = result["formatting"]
     print(f"\nSyndication benchmark ({result['command']}), load "
           f"{result['machine']['load_at_start']} -> {result['machine']['load_at_end']}")
-    print(f"  latency publish->delivery, {SUBSCRIBERS} subscribers: "
-          f"p50 {latency['p50'] * 1000:.0f} ms, p95 {latency['p95'] * 1000:.0f} ms, "
-          f"max {latency['max'] * 1000:.0f} ms (target p50 <= "
-          f"{LATENCY_TARGET_S * 1000:.0f} ms: "
-          f"{'met' if result['latency']['met'] else 'MISSED'})")
-    print(f"  throughput, 2 workers: {result['throughput']['deliveries_per_s']:.1f} "
-          f"deliveries/s ({result['throughput']['deliveries']} in "
-          f"{result['throughput']['seconds']:.1f} s)")
+    if "latency" in result:
+        report_pipeline(result)
     for name in ("ninjs", "newsml-g2"):
         row = fmt[name]
         print(f"  {name}: {row['ours_per_s']:.0f} items/s vs raw {row['raw_per_s']:.0f}/s, "
@@ -408,53 +398,73 @@ def report(result: dict[str, Any]) -> None:
     print(f"  newsml-g2 vs tostring alone: {fmt['newsml-g2']['ratio_vs_tostring_only']:.2f}x")
 
 
+def report_pipeline(result: dict[str, Any]) -> None:
+    latency = result["latency"]["per_delivery_s"]
+    print(f"  latency publish->delivery, {SUBSCRIBERS} subscribers: "
+          f"p50 {latency['p50'] * 1000:.0f} ms, p95 {latency['p95'] * 1000:.0f} ms, "
+          f"max {latency['max'] * 1000:.0f} ms (target p50 <= "
+          f"{LATENCY_TARGET_S * 1000:.0f} ms: "
+          f"{'met' if result['latency']['met'] else 'MISSED'})")
+    print(f"  throughput, 2 workers: {result['throughput']['deliveries_per_s']:.1f} "
+          f"deliveries/s ({result['throughput']['deliveries']} in "
+          f"{result['throughput']['seconds']:.1f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
+    parser.add_argument("--formatting-only", action="store_true",
+                        help="phase 3 alone: no Redis, workers or receivers")
     parser.add_argument("--samples", type=int, help="articles timed for latency")
     parser.add_argument("--articles", type=int, help="articles for the throughput phase")
     parser.add_argument("--items", type=int, help="items for the formatting phase")
-    parser.add_argument("--rounds", type=int, help="formatting passes (best counts)")
+    parser.add_argument("--rounds", type=int,
+                        help="formatting rounds (the ratio is their median)")
     parser.add_argument("--redis-url", default=os.environ.get(
         "NEWSROOM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path,
+                        help=f"default {OUT.name}, or {FORMATTING_OUT.name} with "
+                             "--formatting-only (so a full run's figures stay)")
     args = parser.parse_args()
+    out: Path = args.out or (FORMATTING_OUT if args.formatting_only else OUT)
     samples = args.samples or (10 if args.quick else 40)
     count = args.articles or (20 if args.quick else 100)
     item_count = args.items or (50 if args.quick else 200)
     rounds = args.rounds or (3 if args.quick else 9)
 
-    redis_flush(args.redis_url)
+    if not args.formatting_only:
+        redis_flush(args.redis_url)
     rng = random.Random(texts.SEED)
     wall = time.perf_counter()
+    flags = [flag for flag, given in (("--quick", args.quick),
+                                      ("--formatting-only", args.formatting_only)) if given]
     result: dict[str, Any] = {
-        "command": "python bench/syndication.py" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python bench/syndication.py", *flags]),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "load_at_start": load_average()},
+        "machine": machine(),
         "versions": {name: package_version(name)
                      for name in ("celery", "kombu", "redis", "lxml", "eventsourcing")},
         "settings": {"subscribers": SUBSCRIBERS, "dispatcher_poll_s": DISPATCHER_POLL,
                      "redis_url": args.redis_url, "text_seed": texts.SEED},
     }
     (REPO / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    result["formatting"] = measure_formatting(item_count, rounds)
+    if not args.formatting_only:
+        measure_pipeline(result, args.redis_url, samples, count, rng)
+    finish(result, out, wall, report)
+
+
+def measure_pipeline(result: dict[str, Any], redis_url: str, samples: int, count: int,
+                     rng: random.Random) -> None:
     root = Path(tempfile.mkdtemp(prefix="syndication-", dir=REPO / "var" / "bench"))
     try:
-        result["formatting"] = measure_formatting(item_count, rounds)
-        result["latency"] = measure_latency(root, args.redis_url, samples, rng)
-        redis_flush(args.redis_url)
-        result["throughput"] = measure_throughput(root, args.redis_url, count)
+        result["latency"] = measure_latency(root, redis_url, samples, rng)
+        redis_flush(redis_url)
+        result["throughput"] = measure_throughput(root, redis_url, count)
     finally:
         with contextlib.suppress(Exception):
-            redis_flush(args.redis_url)
+            redis_flush(redis_url)
         shutil.rmtree(root, ignore_errors=True)
-    result["wall_seconds"] = time.perf_counter() - wall
-    result["machine"]["load_at_end"] = load_average()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    report(result)
-    shown = args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out
-    print(f"\nwritten to {shown}")
 
 
 if __name__ == "__main__":

@@ -37,9 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -65,6 +63,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
 import texts  # noqa: E402
 from pipeline import pipeline_env, services_for, start_worker, stop_worker  # noqa: E402
+from runs import finish, load_average, machine  # noqa: E402
 
 from newsroom.bootstrap import Services  # noqa: E402
 from newsroom.domain.errors import BlockingFindings  # noqa: E402
@@ -108,10 +107,6 @@ def apertium_version() -> dict[str, str]:
                               capture_output=True, text=True, check=False)
         found[package] = done.stdout.strip() if done.returncode == 0 else "not installed"
     return found
-
-
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 # --- the raw CLI -----------------------------------------------------------------------
@@ -480,8 +475,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "command": "python bench/translation.py" + (" --quick" if args.quick else ""),
         "started": started.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "load_at_start": load_average()},
+        "machine": machine(),
         "versions": {"celery": package_version("celery"), "kombu": package_version("kombu"),
                      "redis-py": package_version("redis"), **apertium_version()},
         "settings": {"pair": f"{SOURCE}-{TARGET}", "worker_concurrency": CONCURRENCY,
@@ -551,13 +545,7 @@ def main() -> None:
     finally:
         redis_flush(args.redis_url)
         shutil.rmtree(root, ignore_errors=True)
-    result["wall_seconds"] = time.perf_counter() - wall
-    result["machine"]["load_at_end"] = load_average()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    report(result)
-    shown = args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out
-    print(f"\nwritten to {shown}")
+    finish(result, args.out, wall, report)
 
 
 def report(r: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from newsroom.formats.model import PublishedItem, clean_text, iso
+from newsroom.formats.model import PublishedItem, clean_texts, iso
 
 NINJS_VERSION = "3.1"
 NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
@@ -46,20 +46,22 @@ def to_ninjs(item: PublishedItem) -> dict[str, Any]:
         doc["embargoedUntil"] = iso(item.embargo_until)
     doc["pubStatus"] = item.pub_status
     doc["language"] = item.language
-    doc["headlines"] = [{"role": "main", "contentType": "text/plain",
-                         "value": clean_text(item.headline)}]
+    note = item.edit_note
+    headline, byline, dateline, edit_note, copyright_holder, provider = clean_texts(
+        item.headline, item.byline, item.dateline, note or "", item.copyright_holder,
+        item.provider)
+    doc["headlines"] = [{"role": "main", "contentType": "text/plain", "value": headline}]
     if item.usable:
         doc["bodies"] = [{"role": "main", "contentType": "text/html",
                           "value": item.body_html()}]
     if item.byline.strip():
-        doc["by"] = clean_text(item.byline)
+        doc["by"] = byline
     if item.dateline.strip():
-        doc["located"] = clean_text(item.dateline)
-    note = item.edit_note
+        doc["located"] = dateline
     if note is not None:
-        doc["edNote"] = clean_text(note)
-    doc["copyrightHolder"] = clean_text(item.copyright_holder)
-    doc["infoSources"] = [{"name": clean_text(item.provider), "uri": item.base_url + "/"}]
+        doc["edNote"] = edit_note
+    doc["copyrightHolder"] = copyright_holder
+    doc["infoSources"] = [{"name": provider, "uri": item.base_url + "/"}]
     if item.translations:
         doc["associations"] = [_association(item, language, uri)
                                for language, uri in item.translations.items()]

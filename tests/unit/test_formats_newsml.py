@@ -44,13 +44,18 @@ class _Offline(etree.Resolver):
         return None  # a local file: the default loader reads it
 
 
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
+def newsml_schema() -> etree.XMLSchema:
+    """IPTC's NewsML-G2 2.35 XSD, loaded offline (the integration tests use it too)."""
     folder = standards_dir() / "newsml-g2"
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     parser.resolvers.add(_Offline(str(folder)))
     document = etree.parse(str(folder / "NewsML-G2_2.35-spec-All-Power.xsd"), parser)
     return etree.XMLSchema(document)
+
+
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    return newsml_schema()
 
 
 def parse(raw: bytes) -> etree._Element:

@@ -27,12 +27,17 @@ from unit.test_formats_model import (
 from newsroom.formats import PublishedItem, item_uri, ninjs_bytes, to_ninjs
 
 
-@pytest.fixture(scope="module")
-def validator() -> Draft202012Validator:
+def ninjs_validator() -> Draft202012Validator:
+    """IPTC's ninjs 3.1 schema, with format checking (the integration tests use it too)."""
     folder = standards_dir() / "ninjs"
     schema = json.loads((folder / "ninjs-schema_3.1.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft202012Validator:
+    return ninjs_validator()
 
 
 def errors(validator: Draft202012Validator, doc: Any) -> list[str]:
