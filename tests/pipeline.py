@@ -45,6 +45,15 @@ def redis_or_skip(url: str = REDIS_URL) -> None:
         skip_or_fail("redis", f"Redis not reachable at {url}: {exc}")
 
 
+def empty_redis_or_skip(url: str) -> None:
+    """Skips as :func:`redis_or_skip` does; else empties the database ``url`` names
+    (one a test module owns), so nothing queued by an earlier run is delivered."""
+    redis_or_skip(url)
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def rabbitmq_or_skip(url: str = RABBITMQ_URL) -> None:
     from kombu import Connection
 
@@ -138,8 +147,33 @@ def running_dispatcher(services: Services, reconcile_after: float = 60.0,
         thread.join(timeout=10)
 
 
+@contextmanager
+def worker_and_dispatcher(env: dict[str, str], services: Services, *, log: Path | None = None,
+                          reconcile_after: float = 60.0, reconcile_interval: float = 30.0
+                          ) -> Iterator[Worker]:
+    """A worker (concurrency 2) and the dispatcher running for the block. The worker
+    stops after it, even when the block fails, and its output is then kept in ``log``
+    (beside the test's files, for reading after a failure)."""
+    worker = start_worker(env, concurrency=2)
+    try:
+        with running_dispatcher(services, reconcile_after, reconcile_interval):
+            yield worker
+    finally:
+        stop_worker(worker)
+        if log is not None:
+            log.write_text(worker.output())
+
+
 def services_for(env: dict[str, str]) -> Services:
     return build(Settings.from_env(env))
+
+
+def webhook_env(var_dir: Path, broker_url: str, **extra: str) -> dict[str, str]:
+    """:func:`pipeline_env` for deliveries to receivers on loopback (which only
+    NEWSROOM_WEBHOOK_ALLOW_INSECURE allows) with the base URL payloads' URIs start with."""
+    return pipeline_env(var_dir, broker_url, **{
+        "NEWSROOM_WEBHOOK_ALLOW_INSECURE": "1", "NEWSROOM_BASE_URL": "https://news.example",
+        **extra})
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str,

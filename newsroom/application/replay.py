@@ -19,6 +19,7 @@ from newsroom.domain import workflow as wf
 from newsroom.domain.article import Article
 from newsroom.domain.delivery import DELIVERED, FAILED, PENDING, Delivery, delivery_id
 from newsroom.domain.errors import NotFound
+from newsroom.domain.holdings import latest_delivered
 from newsroom.domain.policy import Actor
 from newsroom.domain.redaction import looks_redacted
 from newsroom.domain.subscriber import Subscriber
@@ -108,16 +109,7 @@ class PublicAsOf:
 
     def received(self) -> list[Receipt]:
         """Per subscriber and language, the latest version delivered by the moment."""
-        latest: dict[tuple[UUID, str], Receipt] = {}
-        for receipt in self.receipts:
-            if receipt.status != DELIVERED or receipt.delivered_at is None:
-                continue
-            key = (receipt.subscriber_id, receipt.language)
-            held = latest.get(key)
-            if held is None or (receipt.delivered_at, receipt.revision) >= (
-                    held.delivered_at or receipt.delivered_at, held.revision):
-                latest[key] = receipt
-        return sorted(latest.values(), key=lambda r: (r.subscriber, r.language))
+        return latest_delivered(r for r in self.receipts if r.status == DELIVERED)
 
 
 def _upto(events: Iterable[Any], at: datetime) -> list[Any]:

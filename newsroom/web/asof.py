@@ -24,8 +24,9 @@ from newsroom.domain.errors import NotFound, ValidationFailed
 from newsroom.domain.policy import SYSTEM_ACTOR
 from newsroom.jsonable import jsonable
 from newsroom.timefmt import iso_utc, parse_aware
-from newsroom.web.context import api_actor, newsroom, services
+from newsroom.web.context import api_actor, newsroom
 from newsroom.web.exports import export_links, export_response, requested_format
+from newsroom.web.moments import local_input, local_iso, parse_moment
 from newsroom.web.paging import page_arg
 from newsroom.web.requests import uuid_arg
 from newsroom.web.ui import require_actor, requires
@@ -42,32 +43,6 @@ RECEIPT_COLUMNS = ("subscriber", "subscriber_id", "language", "revision", "kind"
                    "attempts", "planned_at", "delivered_at", "delivery_id")
 DESK_COLUMNS = ("id", "headline", "language", "state", "version", "revision", "author",
                 "author_id", "created_at", "updated_at", "scheduled_at", "embargo_until")
-
-
-def parse_moment(raw: str) -> datetime:
-    """A datetime-local value in the newsroom's zone, or ISO 8601 with an offset."""
-    text = raw.strip()
-    if not text:
-        raise ValidationFailed("at", "give a date and time")
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed("at", f"“{text}” is not a date and time "
-                               "(YYYY-MM-DDTHH:MM)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=services().settings.zone)
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValidationFailed("at", f"“{text}” is out of range") from None
-
-
-def local_input(value: datetime) -> str:
-    return value.astimezone(services().settings.zone).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def local_iso(value: datetime | None) -> str | None:
-    return value.astimezone(services().settings.zone).isoformat() if value else None
 
 
 def _uuid(value: str) -> UUID:

@@ -18,8 +18,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from newsroom.domain.delivery import KILL
+from newsroom.domain.delivery import DELIVERED, KILL
 from newsroom.domain.errors import InvalidTransition, NotFound
+from newsroom.domain.holdings import latest_delivered
 from newsroom.domain.policy import SYSTEM_ACTOR
 from newsroom.projections.tables import article_summaries, audit_trail, deliveries
 from newsroom.timefmt import as_utc
@@ -132,17 +133,9 @@ def delivery_report(article_id: UUID) -> DeliveryReport:
 
 
 def holdings_of(rows: list[DeliveryRow]) -> list[Holding]:
-    latest: dict[tuple[UUID, str], DeliveryRow] = {}
-    for row in rows:
-        if row.delivered_at is None:
-            continue
-        key = (row.subscriber_id, row.language)
-        held = latest.get(key)
-        if held is None or held.delivered_at is None or row.delivered_at >= held.delivered_at:
-            latest[key] = row
-    holdings = [Holding(r.subscriber_id, r.subscriber, r.language, r.revision, r.kind,
-                        r.delivered_at) for r in latest.values() if r.delivered_at is not None]
-    return sorted(holdings, key=lambda h: (h.subscriber.casefold(), h.language))
+    return [Holding(r.subscriber_id, r.subscriber, r.language, r.revision, r.kind,
+                    r.delivered_at) for r in latest_delivered(rows)
+            if r.delivered_at is not None]
 
 
 def _summary(article_id: UUID) -> Any:
@@ -200,4 +193,8 @@ def _refusal(exc: InvalidTransition) -> str:
     if exc.state.startswith("subscriber"):
         return (f"Not resent: the {exc.state}. "
                 f"{exc.allowed[0][:1].upper()}{exc.allowed[0][1:]}.")
-    return f"Not resent: this delivery is {exc.state}; only a failed delivery can be resent."
+    if exc.state == DELIVERED:
+        return ("Not resent: this delivery was already delivered; only a failed delivery "
+                "can be resent.")
+    return (f"Not resent: this delivery is {exc.state}; only a failed delivery can be "
+            "resent. Wait for it to finish.")

@@ -26,11 +26,10 @@ from typing import Any
 
 import feedparser
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
 from livesupport import LiveServer, call, start_server, stop_server
 from lxml import etree
-from unit.test_formats_model import standards_dir
-from unit.test_formats_newsml import _Offline
+from unit.test_formats_newsml import newsml_schema
+from unit.test_formats_ninjs import ninjs_validator
 
 from newsroom import demo
 from newsroom.config import DEFAULT_LOCALES, parse_locales
@@ -79,19 +78,6 @@ def _printed_dirs(live: LiveServer) -> tuple[Path, Path]:
     return live.workdir / drop.group(1), live.workdir / hook.group(1)
 
 
-def _ninjs() -> Draft202012Validator:
-    schema = json.loads((standards_dir() / "ninjs" / "ninjs-schema_3.1.json").read_text())
-    return Draft202012Validator(schema, format_checker=FormatChecker())
-
-
-def _newsml() -> etree.XMLSchema:
-    folder = standards_dir() / "newsml-g2"
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_Offline(str(folder)))
-    return etree.XMLSchema(etree.parse(str(folder / "NewsML-G2_2.35-spec-All-Power.xsd"),
-                                       parser))
-
-
 def _until(what: str, check: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,8 +95,8 @@ class Partners:
     def __init__(self, live: LiveServer) -> None:
         self.live = live
         self.filedrop_dir, self.webhook_dir = _printed_dirs(live)
-        self.ninjs = _ninjs()
-        self.newsml = _newsml()
+        self.ninjs = ninjs_validator()
+        self.newsml = newsml_schema()
 
     def delivered(self, kind: str, languages: set[str]) -> dict[tuple[str, str], Any]:
         """Waits until both partners got the ``kind`` delivery of every language, and

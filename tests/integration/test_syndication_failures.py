@@ -40,6 +40,7 @@ import socket
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,14 +62,12 @@ from pipeline import (
     RedisServer,
     Worker,
     pids_owning,
-    pipeline_env,
     private_redis,
-    running_dispatcher,
     services_for,
-    start_worker,
-    stop_worker,
     tcp_socket_inodes,
     wait_for,
+    webhook_env,
+    worker_and_dispatcher,
 )
 from receivers import DROP, OK, Behaviour, WebhookReceiver, rate_limited, slow, status
 from sqlalchemy import select
@@ -93,8 +92,6 @@ FLAKY_MIX: list[tuple[Behaviour, float]] = [
 
 def syndication_env(var_dir: Path, redis: RedisServer, **extra: str) -> dict[str, str]:
     settings = {
-        "NEWSROOM_WEBHOOK_ALLOW_INSECURE": "1",
-        "NEWSROOM_BASE_URL": "https://news.example",
         # A short retry schedule: 0.05 s doubling, jittered; many retries, since a
         # delivery may meet several faults in a row.
         "NEWSROOM_DELIVERY_BACKOFF": "0.05",
@@ -104,7 +101,16 @@ def syndication_env(var_dir: Path, redis: RedisServer, **extra: str) -> dict[str
         "NEWSROOM_WEBHOOK_TOTAL_TIMEOUT": "1",
     }
     settings.update(extra)
-    return pipeline_env(var_dir, redis.url, **settings)
+    return webhook_env(var_dir, redis.url, **settings)
+
+
+@contextmanager
+def listening(receivers: list[WebhookReceiver]) -> Iterator[None]:
+    """Every receiver serving for the block."""
+    with ExitStack() as stack:
+        for receiver in receivers:
+            stack.enter_context(receiver)
+        yield
 
 
 @pytest.fixture
@@ -201,28 +207,18 @@ def test_flaky_receivers_lose_nothing_duplicate_nothing_and_do_not_delay_the_hea
     flaky = [WebhookReceiver(secret, seed=seed, mix=FLAKY_MIX) for seed in (1, 2, 3)]
     healthy = WebhookReceiver(secret)
     receivers = [*flaky, healthy]
-    for receiver in receivers:
-        receiver.__enter__()
-    try:
+    with listening(receivers):
         subscribers = webhook_subscribers(services, cast.admin, receivers, secret)
         articles = approved_articles(services, cast.editor, 50)
-        worker = start_worker(env, concurrency=2)
-        on_timeout = progress(worker, services, articles)
         published: dict[UUID, float] = {}
-        try:
-            with running_dispatcher(services):
-                for article_id in articles:
-                    services.app.publish(cast.editor, article_id)
-                    published[article_id] = time.monotonic()
-                    time.sleep(0.02)
-                wait_for(lambda: settled(services, articles, 200), 60,
-                         "all 200 deliveries to settle", on_timeout)
-        finally:
-            stop_worker(worker)
-            (tmp_path / "worker.log").write_text(worker.output())
-    finally:
-        for receiver in receivers:
-            receiver.__exit__(None, None, None)
+        with worker_and_dispatcher(env, services, log=tmp_path / "worker.log") as worker:
+            on_timeout = progress(worker, services, articles)
+            for article_id in articles:
+                services.app.publish(cast.editor, article_id)
+                published[article_id] = time.monotonic()
+                time.sleep(0.02)
+            wait_for(lambda: settled(services, articles, 200), 60,
+                     "all 200 deliveries to settle", on_timeout)
 
     expected = {receiver: {str(delivery_id(a, event_version(services, a, Article.Published),
                                            "fr", sid)) for a in articles}
@@ -318,19 +314,14 @@ def test_the_sending_pool_process_killed_ten_times_every_delivery_recorded_once(
         articles = approved_articles(services, cast.editor, 40)
         for article_id in articles:
             services.app.publish(cast.editor, article_id)
-        worker = start_worker(env, concurrency=2)
-        on_timeout = progress(worker, services, articles)
-        try:
-            with running_dispatcher(services):
-                killed = kill_senders(worker, receiver, 10, 20, on_timeout)
-                receiver.delay = 0.0
-                wait_for(lambda: settled(services, articles, 40), 45,
-                         "every delivery after the kills", on_timeout)
-                wait_for(lambda: redis_server.client().hlen("unacked") == 0, 20,
-                         "no unacknowledged message left", on_timeout)
-        finally:
-            stop_worker(worker)
-            (tmp_path / "worker.log").write_text(worker.output())
+        with worker_and_dispatcher(env, services, log=tmp_path / "worker.log") as worker:
+            on_timeout = progress(worker, services, articles)
+            killed = kill_senders(worker, receiver, 10, 20, on_timeout)
+            receiver.delay = 0.0
+            wait_for(lambda: settled(services, articles, 40), 45,
+                     "every delivery after the kills", on_timeout)
+            wait_for(lambda: redis_server.client().hlen("unacked") == 0, 20,
+                     "no unacknowledged message left", on_timeout)
         log, lost = worker.output(), lost_tasks(worker)
 
         # Then the whole worker, main process and pool, mid-send: nobody is left to
@@ -340,31 +331,23 @@ def test_the_sending_pool_process_killed_ten_times_every_delivery_recorded_once(
         later = approved_articles(services, cast.editor, 4)
         for article_id in later:
             services.app.publish(cast.editor, article_id)
-        worker = start_worker(env, concurrency=2)
-        on_timeout = progress(worker, services, later)
-        try:
-            with running_dispatcher(services):
-                busy: list[int] = []
-                wait_for(lambda: bool(busy.extend(receiver.busy_pids(worker.pool_pids()))
-                                      or busy), 20, "a send in flight", on_timeout)
-                pool = worker.pool_pids()
-                worker.process.kill()
-                for pid in pool:
-                    os.kill(pid, signal.SIGKILL)
-                worker.process.wait(timeout=10)
-            stranded = [row for row in delivery_rows(services, later) if row.status == "pending"]
-            receiver.delay = 0.0
-            restarted = start_worker(env, concurrency=2)
+        with worker_and_dispatcher(env, services) as worker:
+            on_timeout = progress(worker, services, later)
+            busy: list[int] = []
+            wait_for(lambda: bool(busy.extend(receiver.busy_pids(worker.pool_pids()))
+                                  or busy), 20, "a send in flight", on_timeout)
+            pool = worker.pool_pids()
+            worker.process.kill()
+            for pid in pool:
+                os.kill(pid, signal.SIGKILL)
+            worker.process.wait(timeout=10)
+        stranded = [row for row in delivery_rows(services, later) if row.status == "pending"]
+        receiver.delay = 0.0
+        with worker_and_dispatcher(env, services, log=tmp_path / "worker-restarted.log",
+                                   reconcile_after=2, reconcile_interval=1) as restarted:
             on_timeout = progress(restarted, services, later)
-            try:
-                with running_dispatcher(services, reconcile_after=2, reconcile_interval=1):
-                    wait_for(lambda: settled(services, later, 4), 30,
-                             "every delivery after the worker died", on_timeout)
-            finally:
-                stop_worker(restarted)
-                (tmp_path / "worker-restarted.log").write_text(restarted.output())
-        finally:
-            stop_worker(worker)
+            wait_for(lambda: settled(services, later, 4), 30,
+                     "every delivery after the worker died", on_timeout)
     assert len(set(killed)) == 10
     assert log.count("exited with 'signal 9 (SIGKILL)'") == 10, log[-4000:]
     assert lost == 10, log[-4000:]  # each kill hit a running task, and Celery saw it
@@ -391,31 +374,21 @@ def test_correction_then_retraction_reach_every_receiver_in_order_once_under_fau
     app = services.app
     receivers = [WebhookReceiver(SECRET, seed=seed, mix=FLAKY_MIX) for seed in (4, 5, 6)]
     receivers.append(WebhookReceiver(SECRET))
-    for receiver in receivers:
-        receiver.__enter__()
-    try:
+    with listening(receivers):
         subscribers = webhook_subscribers(services, cast.admin, receivers, SECRET)
         articles = approved_articles(services, cast.editor, 4)
-        worker = start_worker(env, concurrency=2)
-        on_timeout = progress(worker, services, articles)
-        try:
-            with running_dispatcher(services):
-                for n, article_id in enumerate(articles):
-                    app.publish(cast.editor, article_id)
-                    # The editor acts at once, while the first deliveries are retried.
-                    time.sleep(0.1 * n)
-                    app.correct(cast.editor, article_id, {"body": BODY + " Corrigé."},
-                                "La durée de la séance a été précisée.")
-                    time.sleep(0.1 * n)
-                    app.retract(cast.editor, article_id, "Dépêche retirée.")
-                wait_for(lambda: settled(services, articles, 3 * 4 * len(articles)), 60,
-                         "publication, correction and kill to every receiver", on_timeout)
-        finally:
-            stop_worker(worker)
-            (tmp_path / "worker.log").write_text(worker.output())
-    finally:
-        for receiver in receivers:
-            receiver.__exit__(None, None, None)
+        with worker_and_dispatcher(env, services, log=tmp_path / "worker.log") as worker:
+            on_timeout = progress(worker, services, articles)
+            for n, article_id in enumerate(articles):
+                app.publish(cast.editor, article_id)
+                # The editor acts at once, while the first deliveries are retried.
+                time.sleep(0.1 * n)
+                app.correct(cast.editor, article_id, {"body": BODY + " Corrigé."},
+                            "La durée de la séance a été précisée.")
+                time.sleep(0.1 * n)
+                app.retract(cast.editor, article_id, "Dépêche retirée.")
+            wait_for(lambda: settled(services, articles, 3 * 4 * len(articles)), 60,
+                     "publication, correction and kill to every receiver", on_timeout)
 
     everything: set[UUID] = set()
     for receiver, subscriber in zip(receivers, subscribers, strict=True):
@@ -447,16 +420,13 @@ def test_the_reconciler_leaves_a_delivery_waiting_out_its_retry_after_alone(
     with WebhookReceiver(SECRET, mix=[(rate_limited("3"), 1)]) as receiver:
         webhook_subscribers(services, cast.admin, [receiver], SECRET)
         [article_id] = approved_articles(services, cast.editor, 1)
-        worker = start_worker(env, concurrency=2)
-        on_timeout = progress(worker, services, [article_id])
-        try:
-            with running_dispatcher(services, reconcile_after=1, reconcile_interval=0.3):
-                services.app.publish(cast.editor, article_id)
-                wait_for(lambda: settled(services, [article_id], 1), 30,
-                         "the delivery to give up", on_timeout)
-                time.sleep(1.5)  # a few more reconciler passes
-        finally:
-            stop_worker(worker)
+        with worker_and_dispatcher(env, services, reconcile_after=1,
+                                   reconcile_interval=0.3) as worker:
+            on_timeout = progress(worker, services, [article_id])
+            services.app.publish(cast.editor, article_id)
+            wait_for(lambda: settled(services, [article_id], 1), 30,
+                     "the delivery to give up", on_timeout)
+            time.sleep(1.5)  # a few more reconciler passes
     [row] = delivery_rows(services, [article_id])
     assert row.status == "failed" and "Retry-After 3 s" in (row.last_error or "")
     assert len(receiver.requests) == 2, [r.at for r in receiver.requests]
@@ -693,19 +663,16 @@ def test_fuzzed_subscribers_and_answers_never_500_and_every_delivery_ends_record
                 assert error["code"] and error["message"], error
         assert answers.get(201, 0) >= 100, answers  # enough reach the delivery path
         [article_id] = approved_articles(services, cast.editor, 1)
-        worker = start_worker(env, concurrency=2)
-        on_timeout = progress(worker, services, [article_id])
         try:
-            with running_dispatcher(services):
+            with worker_and_dispatcher(env, services, log=tmp_path / "worker.log") as worker:
+                on_timeout = progress(worker, services, [article_id])
                 services.app.publish(cast.editor, article_id)
                 wait_for(lambda: bool(delivery_rows(services, [article_id])) and all(
                     ended(row) for row in delivery_rows(services, [article_id])),
                     60, "every fuzzed delivery to end", on_timeout)
                 waits = [h for h in held_messages(redis_server) if h.get("eta")]
         finally:
-            stop_worker(worker)
             (drops / "read-only").chmod(0o755)
-            (tmp_path / "worker.log").write_text(worker.output())
     rows = delivery_rows(services, [article_id])
     outcomes = {row.status for row in rows}
     assert {"delivered", "failed"} <= outcomes <= {"delivered", "failed", "pending"}, outcomes
@@ -759,16 +726,11 @@ def test_forty_ssrf_urls_are_refused_by_the_api_and_by_the_worker_before_any_soc
             "name": "Stored earlier", "transport": "webhook", "url": url, "secret": SECRET,
             "format": "ninjs", "languages": ["fr"]})
     [article_id] = approved_articles(services, cast.editor, 1)
-    worker = start_worker(env, concurrency=2)
-    on_timeout = progress(worker, services, [article_id])
-    try:
-        with running_dispatcher(services):
-            services.app.publish(cast.editor, article_id)
-            wait_for(lambda: settled(services, [article_id], 41), 30,
-                     "every delivery to end", on_timeout)
-    finally:
-        stop_worker(worker)
-        (tmp_path / "worker.log").write_text(worker.output())
+    with worker_and_dispatcher(env, services, log=tmp_path / "worker.log") as worker:
+        on_timeout = progress(worker, services, [article_id])
+        services.app.publish(cast.editor, article_id)
+        wait_for(lambda: settled(services, [article_id], 41), 30,
+                 "every delivery to end", on_timeout)
     urls = {sub.id: sub.url for sub in services.app.subscribers(cast.admin)}
     rows = {urls[row.subscriber_id]: row for row in delivery_rows(services, [article_id])}
     assert set(rows) == {*SSRF_URLS, CONTROL}

@@ -11,20 +11,17 @@ from typing import Any
 
 import pytest
 from conftest import make_cast
-from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
 from pipeline import (
-    pipeline_env,
-    redis_or_skip,
-    running_dispatcher,
+    empty_redis_or_skip,
     services_for,
-    start_worker,
-    stop_worker,
     wait_for,
+    webhook_env,
+    worker_and_dispatcher,
 )
 from receivers import WebhookReceiver
-from unit.test_formats_model import standards_dir
-from unit.test_formats_newsml import _Offline
+from unit.test_formats_newsml import newsml_schema
+from unit.test_formats_ninjs import ninjs_validator
 
 from newsroom.bootstrap import Services
 from newsroom.webhook_secrets import generate_secret
@@ -33,12 +30,8 @@ from newsroom.webhook_secrets import generate_secret
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     url = "redis://127.0.0.1:6379/13"
-    redis_or_skip(url)
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-    return pipeline_env(tmp_path / "var", url, NEWSROOM_WEBHOOK_ALLOW_INSECURE="1",
-                        NEWSROOM_BASE_URL="https://news.example")
+    empty_redis_or_skip(url)
+    return webhook_env(tmp_path / "var", url)
 
 
 @pytest.fixture
@@ -46,19 +39,6 @@ def services(env: dict[str, str]) -> Iterator[Services]:
     services = services_for(env)
     yield services
     services.close()
-
-
-def _ninjs_validator() -> Draft202012Validator:
-    schema = json.loads((standards_dir() / "ninjs" / "ninjs-schema_3.1.json").read_text())
-    return Draft202012Validator(schema, format_checker=FormatChecker())
-
-
-def _g2_schema() -> etree.XMLSchema:
-    folder = standards_dir() / "newsml-g2"
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_Offline(str(folder)))
-    return etree.XMLSchema(etree.parse(str(folder / "NewsML-G2_2.35-spec-All-Power.xsd"),
-                                       parser))
 
 
 def test_publication_correction_and_kill_reach_every_subscriber(
@@ -69,7 +49,7 @@ def test_publication_correction_and_kill_reach_every_subscriber(
     drop = tmp_path / "drop"
     drop.mkdir()
     secret = generate_secret()
-    ninjs_schema, g2_schema = _ninjs_validator(), _g2_schema()
+    ninjs_schema, g2_schema = ninjs_validator(), newsml_schema()
     with WebhookReceiver(secret) as receiver:
         app.add_subscriber(cast.admin, {"name": "Webhook partner", "transport": "webhook",
                                         "url": receiver.url, "secret": secret,
@@ -83,21 +63,17 @@ def test_publication_correction_and_kill_reach_every_subscriber(
         app.approve(cast.editor, article_id)
         app.publish(cast.editor, article_id)
 
-        worker = start_worker(env)
-        try:
-            with running_dispatcher(services):
-                wait_for(lambda: len(receiver.deliveries) == 1 and len(list(drop.glob("*.xml")))
-                         == 1, 60, "the first publication", worker.output)
-                app.correct(cast.editor, article_id,
-                            {"body": "La Corée du Nord a rejeté jeudi les critiques."},
-                            "Le verbe de la première phrase a été corrigé.")
-                wait_for(lambda: len(receiver.deliveries) == 2 and len(list(drop.glob("*.xml")))
-                         == 2, 60, "the correction", worker.output)
-                app.retract(cast.editor, article_id, "Dépêche retirée à la demande de l’agence.")
-                wait_for(lambda: len(receiver.deliveries) == 3 and len(list(drop.glob("*.xml")))
-                         == 3, 60, "the kill notice", worker.output)
-        finally:
-            stop_worker(worker)
+        with worker_and_dispatcher(env, services) as worker:
+            wait_for(lambda: len(receiver.deliveries) == 1 and len(list(drop.glob("*.xml")))
+                     == 1, 60, "the first publication", worker.output)
+            app.correct(cast.editor, article_id,
+                        {"body": "La Corée du Nord a rejeté jeudi les critiques."},
+                        "Le verbe de la première phrase a été corrigé.")
+            wait_for(lambda: len(receiver.deliveries) == 2 and len(list(drop.glob("*.xml")))
+                     == 2, 60, "the correction", worker.output)
+            app.retract(cast.editor, article_id, "Dépêche retirée à la demande de l’agence.")
+            wait_for(lambda: len(receiver.deliveries) == 3 and len(list(drop.glob("*.xml")))
+                     == 3, 60, "the kill notice", worker.output)
 
         assert receiver.duplicates == 0
         assert all(r.signature_ok for r in receiver.requests)
@@ -163,19 +139,15 @@ def test_scheduled_publication_fires_and_embargoed_deliveries_wait(
         app.publish(cast.editor, scheduled, at=publish_at, embargo_until=embargo)
         assert app.get_article(cast.editor, scheduled).state == "approved"
 
-        worker = start_worker(env)
-        try:
-            with running_dispatcher(services):
-                wait_for(lambda: app.get_article(cast.editor, scheduled).state == "published",
-                         20, "the scheduled publication", worker.output)
-                published = app.get_article(cast.editor, scheduled)
-                assert published.first_published_at is not None
-                assert published.first_published_at >= publish_at
-                assert published.embargo_until == embargo
-                wait_for(lambda: len(receiver.deliveries) == 1, 30, "the embargoed delivery",
-                         worker.output)
-        finally:
-            stop_worker(worker)
+        with worker_and_dispatcher(env, services) as worker:
+            wait_for(lambda: app.get_article(cast.editor, scheduled).state == "published",
+                     20, "the scheduled publication", worker.output)
+            published = app.get_article(cast.editor, scheduled)
+            assert published.first_published_at is not None
+            assert published.first_published_at >= publish_at
+            assert published.embargo_until == embargo
+            wait_for(lambda: len(receiver.deliveries) == 1, 30, "the embargoed delivery",
+                     worker.output)
     arrivals = [wall0 + timedelta(seconds=r.at - mono0) for r in receiver.requests]
     assert min(arrivals) >= embargo, "a request arrived before the embargo passed"
     assert (max(arrivals) - embargo).total_seconds() < 5, "not delivered within 5 s after"

@@ -24,17 +24,14 @@ import pytest
 from conftest import Cast, csrf_of, make_cast, ui_login
 from lxml import etree
 from pipeline import (
-    pipeline_env,
-    redis_or_skip,
-    running_dispatcher,
+    empty_redis_or_skip,
     services_for,
-    start_worker,
-    stop_worker,
     wait_for,
+    webhook_env,
+    worker_and_dispatcher,
 )
 from receivers import WebhookReceiver, status
-from unit.test_formats_model import standards_dir
-from unit.test_formats_newsml import _Offline
+from unit.test_formats_newsml import newsml_schema
 
 from newsroom.bootstrap import Services
 from newsroom.domain.policy import SYSTEM_ACTOR
@@ -46,12 +43,8 @@ REDIS_DB_URL = "redis://127.0.0.1:6379/9"
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    redis_or_skip(REDIS_DB_URL)
-    import redis
-
-    redis.Redis.from_url(REDIS_DB_URL).flushdb()
-    return pipeline_env(tmp_path / "var", REDIS_DB_URL, NEWSROOM_WEBHOOK_ALLOW_INSECURE="1",
-                        NEWSROOM_BASE_URL="https://news.example")
+    empty_redis_or_skip(REDIS_DB_URL)
+    return webhook_env(tmp_path / "var", REDIS_DB_URL)
 
 
 @pytest.fixture
@@ -93,14 +86,6 @@ def arrival(receiver: WebhookReceiver, webhook_id: str, mono0: float,
     return wall0 + timedelta(seconds=request.at - mono0)
 
 
-def g2_schema() -> etree.XMLSchema:
-    folder = standards_dir() / "newsml-g2"
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_Offline(str(folder)))
-    return etree.XMLSchema(etree.parse(str(folder / "NewsML-G2_2.35-spec-All-Power.xsd"),
-                                       parser))
-
-
 def test_early_contracts_get_it_at_once_and_the_rest_when_the_editor_breaks_the_embargo(
     services: Services, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -124,33 +109,29 @@ def test_early_contracts_get_it_at_once_and_the_rest_when_the_editor_breaks_the_
         broken_first = publish(services, cast, "Budget reporté", embargo)
         app.release_embargo(cast.editor, broken_first, "Annoncé en conférence de presse.")
 
-        worker = start_worker(env)
-        try:
-            with running_dispatcher(services):
-                wait_for(lambda: len(early.deliveries) == 2 and len(held.deliveries) == 1
-                         and len(list(drop.glob("*.xml"))) == 2, 60,
-                         "the early partner's two and the partner's already-public one",
-                         worker.output)
-                time.sleep(1.5)  # time enough for a wrongly released delivery to arrive
-                assert by_article(held, story) == [], "delivered before the embargo ended"
+        with worker_and_dispatcher(env, services) as worker:
+            wait_for(lambda: len(early.deliveries) == 2 and len(held.deliveries) == 1
+                     and len(list(drop.glob("*.xml"))) == 2, 60,
+                     "the early partner's two and the partner's already-public one",
+                     worker.output)
+            time.sleep(1.5)  # time enough for a wrongly released delivery to arrive
+            assert by_article(held, story) == [], "delivered before the embargo ended"
 
-                response = client.post(
-                    f"/api/v1/articles/{story}/release-embargo",
-                    headers={"Authorization": f"Bearer {editor_token}"},
-                    json={"reason": "Le ministère a publié les chiffres."})
-                assert response.status_code == 200, response.get_json()
-                released_at = datetime.now(UTC)
-                wait_for(lambda: len(by_article(held, story)) == 1, 30,
-                         "the held delivery after the release", worker.output)
-        finally:
-            stop_worker(worker)
+            response = client.post(
+                f"/api/v1/articles/{story}/release-embargo",
+                headers={"Authorization": f"Bearer {editor_token}"},
+                json={"reason": "Le ministère a publié les chiffres."})
+            assert response.status_code == 200, response.get_json()
+            released_at = datetime.now(UTC)
+            wait_for(lambda: len(by_article(held, story)) == 1, 30,
+                     "the held delivery after the release", worker.output)
         assert early.duplicates == held.duplicates == 0
         assert all(r.signature_ok for r in early.requests + held.requests)
 
     (early_copy,) = by_article(early, story)
     assert datetime.fromisoformat(early_copy["embargoedUntil"]) == embargo
     # The NewsML-G2 equivalent: itemMeta/embargoed, schema-valid.
-    schema = g2_schema()
+    schema = newsml_schema()
     items = [etree.fromstring(path.read_bytes()) for path in drop.glob("*.xml")]
     for item in items:
         schema.assertValid(item)
@@ -184,29 +165,25 @@ def test_a_failed_delivery_resent_by_the_admin_arrives_once_under_the_same_id(
         receiver.script(status(422, b'{"error":"unknown category"}'))
         subscribe(services, cast, "Partner", receiver, secret)
         story = publish(services, cast, "Budget adopté")
-        worker = start_worker(env)
-        try:
-            with running_dispatcher(services):
-                def failed() -> list[Any]:
-                    services.projections.catch_up("delivery_list")
-                    return [d for d in _deliveries(services, story) if d["status"] == "failed"]
+        with worker_and_dispatcher(env, services) as worker:
+            def failed() -> list[Any]:
+                services.projections.catch_up("delivery_list")
+                return [d for d in _deliveries(services, story) if d["status"] == "failed"]
 
-                wait_for(lambda: bool(failed()), 60, "the refused delivery", worker.output)
-                (row,) = failed()
-                assert receiver.deliveries == {}
-                admin = ui_login(flask_app.test_client(), "adam")
-                page = admin.get(f"/articles/{story}/deliveries").get_data(as_text=True)
-                assert "unknown category" in page and "HTTP 422" in page
-                assert f'action="/deliveries/{row["id"]}/resend"' in page
-                response = admin.post(f"/deliveries/{row['id']}/resend",
-                                      data={"csrf_token": csrf_of(admin)})
-                assert response.status_code == 302
-                wait_for(lambda: len(receiver.deliveries) == 1, 30, "the resent delivery",
-                         worker.output)
-                wait_for(lambda: app.get_delivery(SYSTEM_ACTOR, row["id"]).state
-                         == "delivered", 10, "the delivery recorded as delivered")
-        finally:
-            stop_worker(worker)
+            wait_for(lambda: bool(failed()), 60, "the refused delivery", worker.output)
+            (row,) = failed()
+            assert receiver.deliveries == {}
+            admin = ui_login(flask_app.test_client(), "adam")
+            page = admin.get(f"/articles/{story}/deliveries").get_data(as_text=True)
+            assert "unknown category" in page and "HTTP 422" in page
+            assert f'action="/deliveries/{row["id"]}/resend"' in page
+            response = admin.post(f"/deliveries/{row['id']}/resend",
+                                  data={"csrf_token": csrf_of(admin)})
+            assert response.status_code == 302
+            wait_for(lambda: len(receiver.deliveries) == 1, 30, "the resent delivery",
+                     worker.output)
+            wait_for(lambda: app.get_delivery(SYSTEM_ACTOR, row["id"]).state
+                     == "delivered", 10, "the delivery recorded as delivered")
     assert [r.webhook_id for r in receiver.requests] == [str(row["id"])] * 2
     assert receiver.duplicates == 0
     kinds = [type(e).__name__ for e in app.events.get(row["id"])]

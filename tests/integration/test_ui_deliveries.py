@@ -51,6 +51,16 @@ def attempt(services: Services, delivery: UUID, outcome: str, status: int | None
                                          give_up=False)
 
 
+def refused_by_wire(services: Services, cast: Cast, error: str) -> tuple[UUID, UUID, UUID]:
+    """An article published to one subscriber, Wire, which refused it for good (HTTP
+    400): the article's, Wire's and the delivery's ids."""
+    article_id = published(services, cast)
+    wire = subscriber(services, cast, "Wire")
+    delivery = plan(services, cast, article_id)[wire]
+    attempt(services, delivery, "permanent", 400, 5, error=error)
+    return article_id, wire, delivery
+
+
 def local(services: Services, value: datetime) -> str:
     settings = services.settings
     return local_datetime(value, "en", settings.timezone, settings.locales)
@@ -111,10 +121,7 @@ def test_auditors_and_admins_reach_the_deliveries_page_and_only_admins_resend(
     flask_app: Flask, sqlite_services: Services, cast: Cast
 ) -> None:
     services = sqlite_services
-    article_id = published(services, cast)
-    wire = subscriber(services, cast, "Wire")
-    planned = plan(services, cast, article_id)
-    attempt(services, planned[wire], "permanent", 400, 5, error="HTTP 400: bad request")
+    article_id, _, delivery = refused_by_wire(services, cast, "HTTP 400: bad request")
     auditor = logged_in(flask_app, "audrey")
     trail = auditor.get(f"/audit/articles/{article_id}").get_data(as_text=True)
     assert f'href="/articles/{article_id}/deliveries"' in trail
@@ -125,7 +132,7 @@ def test_auditors_and_admins_reach_the_deliveries_page_and_only_admins_resend(
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Le budget est adopté" in text
-    assert f'action="/deliveries/{planned[wire]}/resend"' in text
+    assert f'action="/deliveries/{delivery}/resend"' in text
 
 
 def test_an_admin_resends_a_failed_delivery_as_an_event(
@@ -168,19 +175,16 @@ def test_resending_to_a_suspended_subscriber_asks_to_resume_it_first(
     flask_app: Flask, sqlite_services: Services, cast: Cast
 ) -> None:
     services = sqlite_services
-    article_id = published(services, cast)
-    wire = subscriber(services, cast, "Wire")
-    planned = plan(services, cast, article_id)
-    attempt(services, planned[wire], "permanent", 400, 5, error="HTTP 400")
+    _, wire, delivery = refused_by_wire(services, cast, "HTTP 400")
     services.app.suspend_subscriber(cast.admin, wire, "Contract paused.")
     admin = logged_in(flask_app, "adam")
     csrf = csrf_of(admin)
-    refused = admin.post(f"/deliveries/{planned[wire]}/resend",
+    refused = admin.post(f"/deliveries/{delivery}/resend",
                          data={"csrf_token": csrf, "back": "subscriber"})
     assert refused.status_code == 409
     assert "resume Wire first" in refused.get_data(as_text=True).replace("Resume", "resume")
     services.app.resume_subscriber(cast.admin, wire)
-    done = admin.post(f"/deliveries/{planned[wire]}/resend",
+    done = admin.post(f"/deliveries/{delivery}/resend",
                       data={"csrf_token": csrf, "back": "subscriber"})
     assert done.status_code == 302
     assert done.headers["Location"] == f"/admin/subscribers/{wire}"
