@@ -35,9 +35,12 @@ In one run it
    rate / read rate >= 0.25, per projection and in total. A projection still running
    after the budget (``--rebuild-budget``) is stopped and its rate is the rate so far.
 
+``--pages-only`` runs steps 2 and 3 alone, on the existing store.
+
 Results print as a table and go to ``var/bench/web.json`` (PostgreSQL:
-``var/bench/web-postgres.json``). Stores live under ``var/bench/web-*`` (6 GB at full
-size on SQLite); ``--reseed`` seeds one again. Needs gunicorn in the venv and wrk.
+``var/bench/web-postgres.json``; ``--pages-only``: ``web-pages.json``). Stores live
+under ``var/bench/web-*`` (6 GB at full size on SQLite); ``--reseed`` seeds one again.
+Needs gunicorn in the venv and wrk.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ from newsroom.projections.runner import ProjectionRunner
 from newsroom.projections.tables import article_summaries, audit_trail, positions
 from newsroom.security import hash_password
 from newsroom.web import create_app
+from newsroom.web.audit import TRAIL_PAGE
 
 REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "var" / "bench"
@@ -423,7 +427,7 @@ def pages_of(facts: dict[str, Any]) -> list[Page]:
              "Audit trail", '<tr id="event-'),
         # The last page: it costs the same as the first (no earlier events described).
         Page("audit-last", f"/audit/articles/{facts['long_article_id']}"
-             f"?page={facts['long_article_events'] // 100}", users["auditor"],
+             f"?page={-(-facts['long_article_events'] // TRAIL_PAGE)}", users["auditor"],
              "Audit trail", '<tr id="event-'),
         Page("timeline", f"/audit/articles/{facts['long_article_id']}/timeline.svg",
              users["auditor"], "<svg", "<circle"),
@@ -839,6 +843,10 @@ def table(result: dict[str, Any]) -> str:
             f"{k}: query {v['query_ms']:.1f} ({v['rows']} rows), texts before "
             f"{v['texts_before_ms']:.1f}, describe {v['describe_ms']:.1f}"
             for k, v in parts["trail"].items()),
+    ]
+    if rb is None:  # --pages-only
+        return "\n".join(lines)
+    lines += [
         "",
         f"Rebuild from {rb['events']:,} events (budget {rb['budget_s']:.0f} s per projection); "
         f"whole log read + deserialized at {rb['log_read']['eps']:,} ev/s",
@@ -875,6 +883,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seed the store and build its read models, then stop")
     parser.add_argument("--events-only", action="store_true",
                         help="with --seed-only: write the log but build no read model")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="load and time the pages only, no rebuilds "
+                             "(results in var/bench/web-pages.json)")
     parser.add_argument("--rebuild-read-models", action="store_true",
                         help="rebuild the store's read models from its log first")
     args = parser.parse_args(argv)
@@ -890,13 +901,15 @@ def main(argv: list[str] | None = None) -> int:
     pages = load(store, params, facts)
     say("timing the parts of each page in-process")
     parts = breakdown(store, params, facts)
-    say("rebuilding each projection")
-    rebuilt = rebuild(store, params, args.pg_url)
+    rebuilt: dict[str, Any] | None = None
+    if not args.pages_only:
+        say("rebuilding each projection")
+        rebuilt = rebuild(store, params, args.pg_url)
     result = {
         "quick": args.quick,
         "backend": "postgres" if store.is_postgres else "sqlite",
         "command": "bench/web.py" + (" --quick" if args.quick else "")
-        + (" --pg-url ..." if args.pg_url else ""),
+        + (" --pg-url ..." if args.pg_url else "") + (" --pages-only" if args.pages_only else ""),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
         "machine": machine_facts(store),
@@ -911,7 +924,8 @@ def main(argv: list[str] | None = None) -> int:
         "rebuild": rebuilt,
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    out = OUT_DIR / ("web-postgres.json" if store.is_postgres else "web.json")
+    out = OUT_DIR / (("web-postgres" if store.is_postgres else "web")
+                     + ("-pages" if args.pages_only else "") + ".json")
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(table(result), flush=True)
     print(f"JSON: {rel(out)}", flush=True)

@@ -31,25 +31,34 @@ from newsroom.serialize import article_document
 from newsroom.timefmt import as_utc, iso_utc
 from newsroom.web.context import newsroom, services
 from newsroom.web.exports import export_links, export_response, requested_format
+from newsroom.web.localtime import local_datetime
+from newsroom.web.moments import local_input, local_iso, parse_moment
 from newsroom.web.paging import page_arg
-from newsroom.web.textviews import diff_words
+from newsroom.web.textviews import diff_excerpt, diff_words
 from newsroom.web.timeline import TimelineEvent, timeline_svg
 from newsroom.web.ui import require_actor, requires
 
 bp = Blueprint("audit", __name__)
 
 PER_PAGE = 50
-TRAIL_PAGE = 100
+# Events a trail page shows: rendering a row is most of a page's cost.
+TRAIL_PAGE = 50
 MAX_PER_PAGE = 500
 MAX_PAGE = 1_000_000
 USER_ACTIONS_LIMIT = 200
 CONTENT_FIELDS = ("headline", "body", "dateline", "byline")
 # Events whose data carries a dict of changed fields.
 CHANGE_EVENTS = {"ArticleRevised", "ArticleCorrected", "TranslationPostEdited"}
+# Events of the article's own stream whose version the diff page can compare with
+# the one before. A translation's change links the article as of its moment instead
+# (translations have versions of their own, which the diff page does not compare).
+DIFF_PAGE_EVENTS = frozenset({"ArticleRevised", "ArticleCorrected"})
 # Events whose data sets the whole text of their stream.
 TEXT_EVENTS = {"ArticleCreated", "TranslationMachineTranslated"}
 FINDING_KEYS = {"qa_findings", "findings"}
 SHORT_TEXT = 160
+# Unchanged words shown on each side of a change in a trail row's diff.
+TRAIL_CONTEXT_WORDS = 12
 
 TRAIL_COLUMNS = ("position", "stream", "version", "type", "actor", "actor_id", "role",
                  "at", "at_local", "data")
@@ -70,12 +79,6 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return as_utc(value)
-
-
-def _local_iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(services().settings.zone).isoformat()
 
 
 def _int_arg(name: str, default: int, lowest: int = 1, highest: int | None = None) -> int:
@@ -184,7 +187,9 @@ def _detail(key: str, value: Any) -> Detail:
 def describe(rows: Sequence[dict[str, Any]],
              before: dict[str, dict[str, str]] | None = None) -> list[list[Detail]]:
     """For each trail row, in order, what it changed: changed text fields as word
-    diffs against the stream's previous text, other data as readable values.
+    diffs against the stream's previous text, cut to the changed regions with some
+    words of context (the whole diff is on the diff page), other data as readable
+    values.
     ``before`` holds each stream's texts before the first row (``texts_before``); a
     field found nowhere is diffed against nothing."""
     texts: dict[str, dict[str, str]] = {k: dict(v) for k, v in (before or {}).items()}
@@ -198,7 +203,8 @@ def describe(rows: Sequence[dict[str, Any]],
             changes = data.get("changes") or {}
             for name, value in changes.items():
                 details.append(Detail(f"{name} changed",
-                                      markup=diff_words(current.get(name, ""), str(value)),
+                                      markup=diff_excerpt(current.get(name, ""), str(value),
+                                                     TRAIL_CONTEXT_WORDS),
                                       long=name == "body"))
                 current[name] = str(value)
             if not changes:
@@ -272,7 +278,7 @@ def _trail_export_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{
         "position": r["position"], "stream": r["stream"], "version": r["version"],
         "type": r["type"], "actor": r["actor"], "actor_id": r["actor_id"], "role": r["role"],
-        "at": iso_utc(r["at"]), "at_local": _local_iso(r["at"]), "data": r["data"],
+        "at": iso_utc(r["at"]), "at_local": local_iso(r["at"]), "data": r["data"],
     } for r in rows]
 
 
@@ -336,8 +342,30 @@ def trail(article_id: str) -> tuple[str, int] | Response:
                                  .where(audit_trail.c.subject_id == aid)).scalar() or 0)
     rows = _trail_rows(audit_trail.c.subject_id == aid, limit=size, offset=(page - 1) * size)
     described = list(zip(rows, describe(rows, texts_before(aid, rows)), strict=True))
+    _add_times(rows)
     return _render("audit/trail.html", summary=summary, events=described, page=page,
-                   has_next=total > page * size, total=total, links=_row_links(aid))
+                   has_next=total > page * size, total=total, per_page=size,
+                   links=_row_links(aid), diff_events=DIFF_PAGE_EVENTS,
+                   text_then_events=CHANGE_EVENTS - DIFF_PAGE_EVENTS,
+                   context_words=TRAIL_CONTEXT_WORDS)
+
+
+def _add_times(rows: Sequence[dict[str, Any]]) -> None:
+    """Each row's time as shown: local (in the reader's language) and UTC. A Babel
+    call takes about 20 µs and the local format stops at the minute, so rows of the
+    same minute (a burst of autosaves) share one."""
+    settings = services().settings
+    by_minute: dict[datetime, str] = {}
+    for row in rows:
+        at: datetime = row["at"]
+        minute = at.replace(second=0, microsecond=0)
+        local = by_minute.get(minute)
+        if local is None:
+            local = by_minute[minute] = local_datetime(at, "en", settings.timezone,
+                                                       settings.locales)
+        row["at_local_text"] = local
+        row["at_iso"] = at.isoformat()
+        row["at_utc_text"] = at.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _row_links(article_id: UUID) -> dict[str, str]:
@@ -345,7 +373,8 @@ def _row_links(article_id: UUID) -> dict[str, str]:
     the page's time. Ids are UUIDs, so appending one needs no quoting."""
     mark = "0" * 32
     return {"user": url_for("audit.user_trail", user_id=mark).removesuffix(mark),
-            "diff": url_for("audit.diff", article_id=article_id)}
+            "diff": url_for("audit.diff", article_id=article_id),
+            "as_of": url_for("audit.as_of", article_id=article_id)}
 
 
 # ---- diff ------------------------------------------------------------------------------
@@ -405,27 +434,6 @@ def diff(article_id: str) -> tuple[str, int] | Response:
 # ---- as of a version or a moment -------------------------------------------------------
 
 
-def _parse_local(raw: str) -> datetime:
-    """A datetime-local value in the newsroom's zone (an explicit offset also works)."""
-    try:
-        parsed = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise ValidationFailed("at", f"“{raw}” is not a date and time "
-                               "(YYYY-MM-DDTHH:MM)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=services().settings.zone)
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValidationFailed("at", f"“{raw}” is out of range") from None
-
-
-def _local_input(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(services().settings.zone).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 @bp.get("/audit/articles/<article_id>/as-of")
 @requires("audit.read")
 def as_of(article_id: str) -> tuple[str, int] | Response:
@@ -442,7 +450,7 @@ def as_of(article_id: str) -> tuple[str, int] | Response:
     until: datetime | None = None
     try:
         if raw_at:
-            moment = _parse_local(raw_at)
+            moment = parse_moment(raw_at)
             try:
                 article = newsroom().get_article(actor, aid, at=moment)
             except NotFound:
@@ -471,7 +479,7 @@ def as_of(article_id: str) -> tuple[str, int] | Response:
     if fmt:
         document = article_document(article, translations)
         document["as_of"] = {"version": article.version, "at": iso_utc(moment),
-                             "at_local": _local_iso(moment),
+                             "at_local": local_iso(moment),
                              "current_until": iso_utc(until)}
         return export_response(fmt, f"audit-as-of-{aid}-v{article.version}",
                                _AS_OF_COLUMNS, _as_of_rows(article, translations), document)
@@ -481,7 +489,7 @@ def as_of(article_id: str) -> tuple[str, int] | Response:
                    raw_version=raw_version, body_html=Markup(body_as_html(article.body)),  # noqa: S704
                    translation_html={lang: Markup(body_as_html(t.body))  # noqa: S704
                                      for lang, t in translations.items()},
-                   at_input=_local_input(moment or article.modified_on))
+                   at_input=local_input(moment or article.modified_on))
 
 
 _AS_OF_COLUMNS = ("language", "kind", "state", "version", "source_version", "stale",

@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 from uuid import UUID
 
 import pytest
@@ -275,40 +276,42 @@ def test_unknown_article_is_404(client: FlaskClient, cast: Cast) -> None:
     assert client.get(f"/audit/articles/{UUID(int=7)}/timeline.svg").status_code == 404
 
 
-def test_a_long_trail_is_shown_a_hundred_events_a_page(
+def test_a_long_trail_is_shown_fifty_events_a_page(
     client: FlaskClient, sqlite_services: Services, cast: Cast
 ) -> None:
     app = sqlite_services.app
     article_id = app.create_article(cast.editor, headline="Live", body="v1", language="en").id
-    for n in range(2, 131):
+    for n in range(2, 81):
         app.revise(cast.editor, article_id, {"body": f"v{n}"}, n - 1)
     ui_login(client, "audrey")
     first = client.get(f"/audit/articles/{article_id}").get_data(as_text=True)
-    assert "130 events in all" in first and 'rel="next"' in first
+    assert "80 events in all, 50 a page" in first and 'rel="next"' in first
+    assert first.count('<tr id="event-') == 50
     second = client.get(f"/audit/articles/{article_id}?page=2").get_data(as_text=True)
-    # Revision 130 is the 130th event: on the second page, not the first.
-    assert ">v130<" in second.replace("<ins>", ">").replace("</ins>", "<")
-    assert "v130" not in first
+    # Revision 80 is the 80th event: on the second page, not the first.
+    assert ">v80<" in second.replace("<ins>", ">").replace("</ins>", "<")
+    assert "v80" not in first
+    assert second.count('<tr id="event-') == 30 and 'rel="next"' not in second
     exported = client.get(f"/audit/articles/{article_id}?format=json").get_json()
-    assert len(exported["events"]) == 130  # exports carry the whole trail
+    assert len(exported["events"]) == 80  # exports carry the whole trail
 
 
 def test_a_later_trail_page_diffs_against_the_text_before_it(
     client: FlaskClient, sqlite_services: Services, cast: Cast
 ) -> None:
     """Page 2 starts mid-history: its first diffs are against texts set on page 1
-    (the body one event earlier, the headline a hundred events earlier), exactly as
+    (the body one event earlier, the headline fifty events earlier), exactly as
     when the whole trail is described at once."""
     app = sqlite_services.app
     article_id = app.create_article(cast.editor, headline="Old title", body="v1",
                                     language="en").id
     app.revise(cast.editor, article_id, {"headline": "Middle title"}, 1)
-    for n in range(3, 106):
+    for n in range(3, 56):
         app.revise(cast.editor, article_id, {"body": f"v{n}"}, n - 1)
-    app.revise(cast.editor, article_id, {"headline": "New title"}, 105)
+    app.revise(cast.editor, article_id, {"headline": "New title"}, 55)
     ui_login(client, "audrey")
     second = client.get(f"/audit/articles/{article_id}?page=2").get_data(as_text=True)
-    assert "<del>v100</del><ins>v101</ins>" in second
+    assert "<del>v50</del><ins>v51</ins>" in second
     assert "<del>Middle</del><ins>New</ins> title" in second
     assert "Old" not in second
 
@@ -316,7 +319,61 @@ def test_a_later_trail_page_diffs_against_the_text_before_it(
 
     with client.application.test_request_context("/"):
         everything = audit._trail_rows(audit.audit_trail.c.subject_id == article_id)
-        whole = audit.describe(everything)[100:]
-        page = everything[100:]
+        whole = audit.describe(everything)[50:]
+        page = everything[50:]
         assert audit.describe(page, audit.texts_before(article_id, page)) == whole
         assert audit.describe(page) != whole  # without the texts before, it differs
+
+
+LONG_BODY = " ".join(f"mot{n}" for n in range(400))
+
+
+def test_a_trail_row_shows_the_changed_words_in_context_and_links_the_full_diff(
+    client: FlaskClient, sqlite_services: Services, cast: Cast
+) -> None:
+    """A one-word change in a long body: the row shows that change with twelve
+    unchanged words on each side and "…" for the rest; the row's diff link opens
+    the whole text of that revision against the one before."""
+    app = sqlite_services.app
+    article_id = app.create_article(cast.journalist, headline="Long", body=LONG_BODY,
+                                    language="fr").id
+    app.revise(cast.journalist, article_id,
+               {"body": LONG_BODY.replace("mot200 ", "mot200 nouveau ")}, 1)
+    ui_login(client, "audrey")
+    text = _ok(client.get(f"/audit/articles/{article_id}"))
+    row = text.split('<tr id="event-')[2].split("</tr>")[0]
+    assert "<ins>nouveau </ins>" in row or "<ins> nouveau</ins>" in row
+    shown = re.sub(r"<[^>]+>", "", row.split('class="diff text-view">')[1].split("</div>")[0])
+    words = shown.split()
+    assert words[0] == "…" and words[-1] == "…"
+    assert words[1:13] == [f"mot{n}" for n in range(189, 201)]
+    assert words.index("nouveau") == 13
+    assert words[14:26] == [f"mot{n}" for n in range(201, 213)]
+    assert "mot188" not in row and "mot213" not in row
+    link = f'/audit/articles/{article_id}/diff?from=1&amp;to=2">full diff</a>'
+    assert link in row
+    full = _ok(client.get(f"/audit/articles/{article_id}/diff?from=1&to=2"))
+    assert "mot0 " in full and "mot399" in full and "nouveau" in full
+
+
+def test_a_translation_post_edit_row_links_the_text_as_it_stood_then(
+    client: FlaskClient, story: Story, sqlite_services: Services, cast: Cast
+) -> None:
+    edited = ES_BODY.replace("lunes", "martes")
+    sqlite_services.app.post_edit_translation(cast.translator, story.id, "es",
+                                              {"body": edited}, None)
+    ui_login(client, "audrey")
+    text = _ok(client.get(f"/audit/articles/{story.id}"))
+    row = next(r for r in text.split('<tr id="event-') if "TranslationPostEdited" in r)
+    assert "<del>lunes</del><ins>martes</ins>" in row and "full diff" not in row
+    link = re.search(r'href="([^"]+)">text then</a>', row)
+    assert link is not None
+    then = _ok(client.get(link.group(1).replace("&amp;", "&")))
+    assert "el martes un presupuesto" in then
+    # A moment before the post-edit, the translation still read "lunes".
+    at = re.search(r"at=([^&\"]+)", link.group(1))
+    assert at is not None
+    moment = datetime.fromisoformat(unquote(at.group(1))) - timedelta(microseconds=1)
+    before = _ok(client.get(f"/audit/articles/{story.id}/as-of",
+                            query_string={"at": moment.isoformat()}))
+    assert "el lunes un presupuesto" in before and "el martes" not in before
