@@ -85,23 +85,21 @@ class Attacker:
         """Makes room by shifting every later event up by one, then writes ``row``."""
         self.run_sql("UPDATE {events} SET {pos} = {pos} + 1000000 WHERE {pos} >= ?", (position,))
         self.run_sql("UPDATE {events} SET {pos} = {pos} - 999999 WHERE {pos} >= 1000000")
-        oid: Any = row.originator_id
-        if self.store.is_postgres:
-            oid = f"{oid[:8]}-{oid[8:12]}-{oid[12:16]}-{oid[16:20]}-{oid[20:]}"
-        self.run_sql("INSERT INTO {events} ({pos}, originator_id, originator_version, topic, "
-                     "state) VALUES (?, ?, ?, ?, ?)",
-                     (position, oid, row.version, row.topic, row.state))
+        self._write(position, row)
 
     def append(self, row: Row) -> int:
         """Writes ``row`` after the last stored event; returns its position."""
         position = max(r.position for r in self.rows()) + 1
+        self._write(position, row)
+        return position
+
+    def _write(self, position: int, row: Row) -> None:
         oid: Any = row.originator_id
         if self.store.is_postgres:
             oid = f"{oid[:8]}-{oid[8:12]}-{oid[12:16]}-{oid[16:20]}-{oid[20:]}"
         self.run_sql("INSERT INTO {events} ({pos}, originator_id, originator_version, topic, "
                      "state) VALUES (?, ?, ?, ?, ?)",
                      (position, oid, row.version, row.topic, row.state))
-        return position
 
     def move_head_back(self, seq: int) -> None:
         """Points the head record at an earlier chain record, consistently with it."""
