@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
 import texts  # noqa: E402
-from pipeline import pipeline_env, services_for, start_worker, stop_worker  # noqa: E402
+from pipeline import (  # noqa: E402
+    pipeline_env,
+    running_dispatcher,
+    services_for,
+    start_worker,
+    stop_worker,
+)
 from runs import finish, load_average, machine  # noqa: E402
 
 from newsroom.bootstrap import Services  # noqa: E402
@@ -148,33 +154,18 @@ class Sent:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@contextlib.contextmanager
-def dispatcher_thread(services: Services, sent: Sent, poll: float) -> Iterator[Any]:
-    from workers.celery_app import make_app
-    from workers.dispatcher import Dispatcher, celery_sender
-
-    send = celery_sender(make_app(services.settings))
-
-    def noting(work: Work) -> None:
-        start = time.time()
-        send(work)
-        with sent.lock:
-            if work.task_id and work.task_id.startswith("reconcile-"):
-                sent.reconciled += 1
-            sent.at.setdefault(str(work.args[0]), (start, time.time()))
-
-    # The `newsroom dispatcher` defaults: reconcile after 60 s, every 30 s.
-    dispatcher = Dispatcher(services, noting, reconcile_after=timedelta(seconds=60))
-    dispatcher.position()  # creates its row now, not racing the thread that follows
-    stop = threading.Event()
-    thread = threading.Thread(target=dispatcher.run, args=(stop,), daemon=True,
-                              kwargs={"poll_interval": poll, "reconcile_interval": 30.0})
-    thread.start()
-    try:
-        yield dispatcher
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+def noting_sends(sent: Sent) -> Callable[[Callable[[Work], None]], Callable[[Work], None]]:
+    """Wraps the dispatcher's send to note when each translation was handed over."""
+    def wrap(send: Callable[[Work], None]) -> Callable[[Work], None]:
+        def noting(work: Work) -> None:
+            start = time.time()
+            send(work)
+            with sent.lock:
+                if work.task_id and work.task_id.startswith("reconcile-"):
+                    sent.reconciled += 1
+                sent.at.setdefault(str(work.args[0]), (start, time.time()))
+        return noting
+    return wrap
 
 
 class Store:
@@ -339,7 +330,9 @@ def pipeline(broker: str, root: Path, name: str, warm_text: texts.Text,
     sent = Sent()
     worker = start_worker(env, concurrency=CONCURRENCY, timeout=120)
     try:
-        with dispatcher_thread(services, sent, DISPATCHER_POLL) as dispatcher:
+        # The `newsroom dispatcher` defaults: reconcile after 60 s, every 30 s.
+        with running_dispatcher(services, poll_interval=DISPATCHER_POLL,
+                                wrap_send=noting_sends(sent)) as dispatcher:
             # Let the dispatcher pass the events written so far (articles made above).
             def caught_up() -> bool:
                 return not services.app.recorder.select_notifications(

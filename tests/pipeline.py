@@ -127,18 +127,22 @@ def pipeline_env(var_dir: Path, broker_url: str, **extra: str) -> dict[str, str]
 
 @contextmanager
 def running_dispatcher(services: Services, reconcile_after: float = 60.0,
-                       reconcile_interval: float = 30.0) -> Iterator[Any]:
+                       reconcile_interval: float = 30.0, *, poll_interval: float = 0.05,
+                       wrap_send: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+    """A real dispatcher on a thread; `wrap_send` lets a benchmark time each send."""
     from datetime import timedelta
 
     from workers.celery_app import make_app
     from workers.dispatcher import Dispatcher, celery_sender
 
-    celery = make_app(services.settings)
-    dispatcher = Dispatcher(services, celery_sender(celery),
+    send = celery_sender(make_app(services.settings))
+    dispatcher = Dispatcher(services, wrap_send(send) if wrap_send else send,
                             reconcile_after=timedelta(seconds=reconcile_after))
+    dispatcher.position()  # creates its row now, not racing the thread that follows
     stop = threading.Event()
     thread = threading.Thread(target=dispatcher.run, args=(stop,), kwargs={
-        "poll_interval": 0.05, "reconcile_interval": reconcile_interval}, daemon=True)
+        "poll_interval": poll_interval, "reconcile_interval": reconcile_interval},
+        daemon=True)
     thread.start()
     try:
         yield dispatcher

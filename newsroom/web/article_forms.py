@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from flask import abort, request
+from flask import request
 from markupsafe import Markup
 
 from newsroom.application import HistoryEntry
@@ -33,12 +33,6 @@ ARTICLE_FIELDS = ("headline", "body", "language", "dateline", "byline")
 CONTENT_FIELDS = ("headline", "body", "dateline", "byline")
 Errors = dict[str, str]
 
-
-def article_uuid(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        abort(404)
 
 
 def author_name(user_id: UUID) -> str:

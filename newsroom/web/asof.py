@@ -28,7 +28,7 @@ from newsroom.web.context import api_actor, newsroom
 from newsroom.web.exports import export_links, export_response, requested_format
 from newsroom.web.moments import local_input, local_iso, parse_moment
 from newsroom.web.paging import page_arg
-from newsroom.web.requests import uuid_arg
+from newsroom.web.requests import uuid_arg, uuid_or_404
 from newsroom.web.ui import require_actor, requires
 
 bp = Blueprint("asof", __name__)
@@ -44,12 +44,6 @@ RECEIPT_COLUMNS = ("subscriber", "subscriber_id", "language", "revision", "kind"
 DESK_COLUMNS = ("id", "headline", "language", "state", "version", "revision", "author",
                 "author_id", "created_at", "updated_at", "scheduled_at", "embargo_until")
 
-
-def _uuid(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        abort(404)
 
 
 def _now() -> datetime:
@@ -78,7 +72,7 @@ def public_page(article_id: str) -> tuple[str, int] | Response:
     """What the public page showed at a moment, in every language."""
     fmt = requested_format()
     actor = require_actor()
-    aid = _uuid(article_id)
+    aid = uuid_or_404(article_id)
     current = newsroom().get_article(actor, aid)  # 404 for an unknown article
     errors: dict[str, str] = {}
     moment = _moment_arg(errors)

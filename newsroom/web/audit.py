@@ -34,6 +34,7 @@ from newsroom.web.exports import export_links, export_response, requested_format
 from newsroom.web.localtime import local_datetime
 from newsroom.web.moments import local_input, local_iso, parse_moment
 from newsroom.web.paging import page_arg
+from newsroom.web.requests import uuid_or_404
 from newsroom.web.textviews import diff_excerpt, diff_words
 from newsroom.web.timeline import TimelineEvent, timeline_svg
 from newsroom.web.ui import require_actor, requires
@@ -66,12 +67,6 @@ TRAIL_COLUMNS = ("position", "stream", "version", "type", "actor", "actor_id", "
 
 # ---- small helpers --------------------------------------------------------------------
 
-
-def _uuid(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        abort(404)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -323,7 +318,7 @@ def trail(article_id: str) -> tuple[str, int] | Response:
     """The article's full audit trail: its own events and its translations', in log
     order, with who (name and role), when (local and UTC) and what changed."""
     fmt = requested_format()
-    aid = _uuid(article_id)
+    aid = uuid_or_404(article_id)
     _catch_up_trail()
     summary = _summary(aid)
     if fmt:
@@ -401,7 +396,7 @@ def diff(article_id: str) -> tuple[str, int] | Response:
     """Word diff of the text fields between any two versions of the article."""
     fmt = requested_format()
     actor = require_actor()
-    aid = _uuid(article_id)
+    aid = uuid_or_404(article_id)
     current = newsroom().get_article(actor, aid)
     errors: dict[str, str] = {}
     old_v = _version_param("from", 1, current.version, errors)
@@ -440,7 +435,7 @@ def as_of(article_id: str) -> tuple[str, int] | Response:
     """The article and its translations as they stood at a version or a moment."""
     fmt = requested_format()
     actor = require_actor()
-    aid = _uuid(article_id)
+    aid = uuid_or_404(article_id)
     current = newsroom().get_article(actor, aid)
     errors: dict[str, str] = {}
     raw_at = request.args.get("at", "").strip()
@@ -517,7 +512,7 @@ def _as_of_rows(article: Article, translations: dict[str, Translation]
 @requires("audit.read")
 def timeline(article_id: str) -> Response:
     """The article's states over time, one lane per language, as an SVG picture."""
-    aid = _uuid(article_id)
+    aid = uuid_or_404(article_id)
     _catch_up_trail()
     summary = _summary(aid)
     t = audit_trail.c
@@ -562,7 +557,7 @@ def user_trail(user_id: str) -> tuple[str, int] | Response:
     """A user's own trail (registration, role grants and revocations, tokens) and the
     latest things they did anywhere."""
     fmt = requested_format()
-    uid = _uuid(user_id)
+    uid = uuid_or_404(user_id)
     services().projections.catch_up()
     with services().engine.connect() as conn:
         user = conn.execute(select(users).where(users.c.id == uid)).first()

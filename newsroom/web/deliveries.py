@@ -25,6 +25,7 @@ from newsroom.domain.policy import SYSTEM_ACTOR
 from newsroom.projections.tables import article_summaries, audit_trail, deliveries
 from newsroom.timefmt import as_utc
 from newsroom.web.context import newsroom, services
+from newsroom.web.requests import uuid_or_404
 from newsroom.web.ui import require_actor, requires
 
 bp = Blueprint("deliveries", __name__)
@@ -149,19 +150,13 @@ def _summary(article_id: UUID) -> Any:
     return row
 
 
-def _uuid(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        abort(404)
-
 
 @bp.get("/articles/<article_id>/deliveries")
 @requires("article.history", "subscriber.read")
 def article_deliveries(article_id: str) -> str:
     """For the newsroom, auditors and admins (who resend from here)."""
     actor = require_actor()
-    aid = _uuid(article_id)
+    aid = uuid_or_404(article_id)
     summary = _summary(aid)
     return render_template("deliveries/article.html", summary=summary,
                            report=delivery_report(aid),
@@ -172,7 +167,7 @@ def article_deliveries(article_id: str) -> str:
 @requires("subscriber.manage")
 def resend(delivery_id: str) -> Response:
     actor = require_actor()
-    did = _uuid(delivery_id)
+    did = uuid_or_404(delivery_id)
     try:
         item = newsroom().get_delivery(SYSTEM_ACTOR, did)
     except NotFound:

@@ -24,7 +24,6 @@ from newsroom.projections.tables import article_summaries
 from newsroom.web.article_forms import (
     ARTICLE_FIELDS,
     CONTENT_FIELDS,
-    article_uuid,
     article_view,
     author_name,
     changed_fields,
@@ -35,6 +34,7 @@ from newsroom.web.article_forms import (
 )
 from newsroom.web.context import newsroom, services
 from newsroom.web.paging import PAGE_SIZE, page_arg, window
+from newsroom.web.requests import uuid_or_404
 from newsroom.web.textviews import diff_words
 from newsroom.web.ui import require_actor, requires
 
@@ -94,7 +94,7 @@ def _may(check: Any) -> bool:
 @requires("article.read")
 def article(article_id: str) -> str:
     actor = require_actor()
-    aid = article_uuid(article_id)
+    aid = uuid_or_404(article_id)
     current = newsroom().get_article(actor, aid)
     allowed = current.allowed_actions()
     return render_template(
@@ -128,7 +128,7 @@ def _editable(actor: Actor, aid: UUID) -> Article:
 @requires("article.revise")
 def edit(article_id: str) -> Page | Response:
     actor = require_actor()
-    aid = article_uuid(article_id)
+    aid = uuid_or_404(article_id)
     current = _editable(actor, aid)
     if request.method == "GET":
         values = {f: getattr(current, f) for f in CONTENT_FIELDS}
@@ -181,7 +181,7 @@ def _conflict(actor: Actor, aid: UUID, values: dict[str, str], loaded: str) -> t
 @requires("article.submit")
 def submit(article_id: str) -> Response:
     actor = require_actor()
-    aid = article_uuid(article_id)
+    aid = uuid_or_404(article_id)
     newsroom().get_article(actor, aid)
     try:
         saved = newsroom().submit(actor, aid, expected_version())

@@ -26,7 +26,6 @@ from newsroom.projections.article_search import matching_ids
 from newsroom.projections.tables import article_summaries, users
 from newsroom.web.article_forms import (
     age,
-    article_uuid,
     article_view,
     author_name,
     changed_fields,
@@ -41,6 +40,7 @@ from newsroom.web.article_forms import (
 from newsroom.web.context import newsroom, services
 from newsroom.web.deliveries import NOTHING_SENT, delivery_report
 from newsroom.web.paging import PAGE_SIZE, page_arg, window
+from newsroom.web.requests import uuid_or_404
 from newsroom.web.textviews import diff_words
 from newsroom.web.ui import local_time, require_actor, requires
 
@@ -154,7 +154,7 @@ def _review_page(actor: Actor, aid: UUID, *, errors: dict[str, str] | None = Non
 @bp.get("/articles/<article_id>/review")
 @requires("article.approve")
 def review(article_id: str) -> Page:
-    return _review_page(require_actor(), article_uuid(article_id))
+    return _review_page(require_actor(), uuid_or_404(article_id))
 
 
 Command = Callable[[Actor, Article, int], str]
@@ -164,7 +164,7 @@ def _act(article_id: str, command: Command) -> Page | Response:
     """Runs one review action; on a refusal the review page comes back with the
     message next to the field and everything typed still in the forms."""
     actor = require_actor()
-    aid = article_uuid(article_id)
+    aid = uuid_or_404(article_id)
     article = newsroom().get_article(actor, aid)
     values = {k: form_text(k) for k in REVIEW_FIELDS if k in request.form}
     try:

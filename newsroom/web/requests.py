@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from flask import request
+from flask import abort, request
 
 from newsroom.timefmt import parse_aware
 from newsroom.versions import MAX_VERSION
@@ -50,6 +50,14 @@ def json_body(allowed: Iterable[str], required: Iterable[str] = (),
         raise ApiError(422, "missing_field", f"missing field(s): {', '.join(missing)}",
                        {"fields": missing})
     return data
+
+
+def uuid_or_404(value: str) -> UUID:
+    """An id from a page's URL; a malformed one names no page, hence 404."""
+    try:
+        return UUID(value)
+    except ValueError:
+        abort(404)
 
 
 def uuid_arg(value: str) -> UUID:

@@ -13,7 +13,7 @@ from itertools import zip_longest
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select
 from werkzeug.wrappers import Response as BaseResponse
@@ -32,6 +32,7 @@ from newsroom.domain.policy import Actor
 from newsroom.domain.translation import Translation
 from newsroom.projections.tables import article_summaries, translation_queue
 from newsroom.web.context import newsroom, services
+from newsroom.web.requests import uuid_or_404
 from newsroom.web.textviews import changed_paragraphs, diff_words, highlight, paragraphs
 from newsroom.web.ui import require_actor, requires
 
@@ -41,12 +42,6 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n")
 QUEUE_STATES = (wf.T_MACHINE_TRANSLATED, wf.T_IN_REVIEW, wf.T_FAILED, wf.T_REQUESTED)
 PER_PAGE = 50
 
-
-def _article_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        abort(404)
 
 
 def _page() -> int:
@@ -192,7 +187,7 @@ def _review_context(actor: Actor, article_id: UUID, lang: str,
 def review(article_id: str, lang: str) -> str:
     actor = require_actor()
     return render_template("translator/review.html",
-                           **_review_context(actor, _article_id(article_id), lang))
+                           **_review_context(actor, uuid_or_404(article_id), lang))
 
 
 def _form_version() -> int:
@@ -231,7 +226,7 @@ def _conflict(actor: Actor, article_id: UUID, lang: str, exc: VersionConflict,
 @requires("translation.edit")
 def post_edit(article_id: str, lang: str) -> BaseResponse | tuple[str, int]:
     actor = require_actor()
-    aid = _article_id(article_id)
+    aid = uuid_or_404(article_id)
     newsroom().get_translation(actor, aid, lang)  # 404 before reading input
     form = {"headline": request.form.get("headline", ""),
             "body": request.form.get("body", "")}
@@ -282,7 +277,7 @@ def _with_paragraph(body: str, index_text: str, text: str) -> str:
 @requires("translation.approve")
 def approve(article_id: str, lang: str) -> BaseResponse | tuple[str, int]:
     actor = require_actor()
-    aid = _article_id(article_id)
+    aid = uuid_or_404(article_id)
     newsroom().get_translation(actor, aid, lang)
     reason = request.form.get("override_reason", "").strip() or None
     try:
