@@ -81,6 +81,9 @@ def run(host: str, port: int, no_demo: bool) -> None:
     from newsroom.demo.session import DEMO_WORKER_ENV, DemoSession
     from newsroom.web import create_app
 
+    # Feeds, sitemaps and syndicated item URIs are built on the public address; unless
+    # the deployment names one, it is where this command serves (children inherit it).
+    os.environ.setdefault("NEWSROOM_BASE_URL", f"http://{_browsable(host)}:{port}")
     services = _services()
     _ensure_signing_key(services)
     session = None if no_demo else DemoSession(services, port)
@@ -106,6 +109,11 @@ def run(host: str, port: int, no_demo: bool) -> None:
         _stop_background_processes(background)
         if session is not None:
             session.stop()
+
+
+def _browsable(host: str) -> str:
+    """A wildcard bind address is not one a reader can open."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (compares, never binds)
 
 
 def _start_background_processes(

@@ -74,3 +74,15 @@ def test_second_run_seeds_nothing_new(tmp_path: Path) -> None:
         assert services.app.recorder.max_notification_id() == position
     finally:
         services.close()
+
+
+def test_feed_links_point_at_the_address_run_serves(server: tuple[str, dict[str, str]]) -> None:
+    """Without NEWSROOM_BASE_URL, item URIs are built on the port `run` was given, so a
+    reader of the feed can open them."""
+    from urllib.request import urlopen
+
+    url, _ = server
+    with urlopen(f"{url}/feeds/fr.atom", timeout=10) as response:
+        feed = response.read().decode()
+    assert f'href="{url}/feeds/fr.atom"' in feed
+    assert f"<id>{url}/news/{HOUSE_ARTICLE_ID}?lang=fr</id>" in feed
