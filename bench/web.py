@@ -16,8 +16,10 @@ In one run it
    runner (``services.projections.rebuild``), timed, and kept; a store whose read
    models were built for another layout (``READ_MODEL_SCHEMA``) or ``--rebuild-read-models``
    has them rebuilt. ``--seed-only`` stops there (``--events-only``: before them);
-2. serves the store with gunicorn (``newsroom.web.wsgi:create()``, 2 workers x 4
-   threads, ``CREATE_TABLE=n``) on 127.0.0.1 and loads it with wrk (2 threads,
+2. serves the store with gunicorn (``newsroom.web.wsgi:create()``, ``CREATE_TABLE=n``)
+   the way docs/operations.md deploys it: sync workers, two per core (``--server
+   gthread``: 2 workers x 4 threads, the layout of earlier runs, whose keep-alive
+   connections can all land on one worker), on 127.0.0.1, and loads it with wrk (2 threads,
    8 connections, 15 s; ``--quick``: 3 s) with a session cookie from ``POST /login``:
    ``/desk`` (the busiest journalist's list), ``/queue`` (the editor's queue),
    ``/audit/articles/<id>`` (the 1,000-event article's trail, its first and its last
@@ -38,7 +40,8 @@ In one run it
 ``--pages-only`` runs steps 2 and 3 alone, on the existing store.
 
 Results print as a table and go to ``var/bench/web.json`` (PostgreSQL:
-``var/bench/web-postgres.json``; ``--pages-only``: ``web-pages.json``). Stores live
+``var/bench/web-postgres.json``; ``--pages-only``: ``web-pages.json``; ``--server
+gthread`` adds ``-gthread``). Stores live
 under ``var/bench/web-*`` (6 GB at full size on SQLite); ``--reseed`` seeds one again.
 Needs gunicorn in the venv and wrk.
 """
@@ -109,6 +112,7 @@ class Params:
     warmup_s: int
     connections: int
     wrk_threads: int
+    server: str  # gunicorn worker class: "sync" or "gthread"
     workers: int
     threads: int
     rebuild_budget_s: float
@@ -116,13 +120,18 @@ class Params:
     samples: int  # in-process timings per part
 
     @classmethod
-    def of(cls, quick: bool, budget: float | None) -> Params:
+    def of(cls, quick: bool, budget: float | None, server: str = "sync") -> Params:
+        # docs/operations.md: sync workers, two per core (each request holds a core
+        # while it renders; the second hides the database and network waits).
+        workers, threads = (2 * (os.cpu_count() or 1), 1) if server == "sync" else (2, 4)
         if quick:
             return cls(articles=5_000, events=50_000, long_events=1_000, duration_s=3,
-                       warmup_s=1, connections=8, wrk_threads=2, workers=2, threads=4,
+                       warmup_s=1, connections=8, wrk_threads=2, server=server,
+                       workers=workers, threads=threads,
                        rebuild_budget_s=budget or 60.0, profile_events=2_000, samples=5)
         return cls(articles=100_000, events=1_000_000, long_events=1_000, duration_s=15,
-                   warmup_s=3, connections=8, wrk_threads=2, workers=2, threads=4,
+                   warmup_s=3, connections=8, wrk_threads=2, server=server,
+                   workers=workers, threads=threads,
                    rebuild_budget_s=budget or 300.0, profile_events=10_000, samples=7)
 
 
@@ -318,7 +327,7 @@ def gunicorn(store: Store, params: Params, log: Path) -> Iterator[int]:
     env.update(store.env(create_tables=False))
     command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
                "--workers", str(params.workers), "--threads", str(params.threads),
-               "--worker-class", "gthread", "--timeout", "300", "--graceful-timeout", "5",
+               "--worker-class", params.server, "--timeout", "300", "--graceful-timeout", "5",
                "--error-logfile", str(log), "newsroom.web.wsgi:create()"]
     process = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -691,7 +700,7 @@ def profile_rebuild(runner: ProjectionRunner, name: str, events: int) -> dict[st
 
     profiler.enable()
     with contextlib.suppress(OutOfTime):
-        runner.catch_up(name, step)
+        runner.catch_up(name, progress=step)
     profiler.disable()
     buckets: dict[str, float] = {}
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
@@ -808,8 +817,9 @@ def table(result: dict[str, Any]) -> str:
         f"({'reused' if store['reused'] else 'seeded now'}); states {store['states']}; "
         f"read models built in {store['read_models']['seconds']} s",
         "",
-        f"Pages under load: gunicorn {load_['workers']} workers x {load_['threads']} "
-        f"threads, wrk {load_['connections']} connections, {load_['duration_s']} s",
+        f"Pages under load: gunicorn {load_['workers']} {load_['server']} workers x "
+        f"{load_['threads']} threads, wrk {load_['connections']} connections, "
+        f"{load_['duration_s']} s",
         f"  {'page':<10} {'rows':>5} {'KiB':>7} {'n':>6} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} "
         f"{'p99 ms':>9} {'max ms':>9} {'errors':>6}  target p95 <= {P95_TARGET_MS:.0f} ms",
     ]
@@ -888,8 +898,11 @@ def main(argv: list[str] | None = None) -> int:
                              "(results in var/bench/web-pages.json)")
     parser.add_argument("--rebuild-read-models", action="store_true",
                         help="rebuild the store's read models from its log first")
+    parser.add_argument("--server", choices=("sync", "gthread"), default="sync",
+                        help="gunicorn workers: sync, two per core (docs/operations.md; "
+                             "the default) or gthread, 2 workers x 4 threads")
     args = parser.parse_args(argv)
-    params = Params.of(args.quick, args.rebuild_budget)
+    params = Params.of(args.quick, args.rebuild_budget, args.server)
     started = time.perf_counter()
     store = store_for(params, args.pg_url)
     facts, reused = ensure_store(store, params, args.pg_url, args.reseed,
@@ -909,14 +922,15 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "backend": "postgres" if store.is_postgres else "sqlite",
         "command": "bench/web.py" + (" --quick" if args.quick else "")
-        + (" --pg-url ..." if args.pg_url else "") + (" --pages-only" if args.pages_only else ""),
+        + (" --pg-url ..." if args.pg_url else "") + (" --pages-only" if args.pages_only else "")
+        + (f" --server {args.server}" if args.server != "sync" else ""),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
         "machine": machine_facts(store),
         "params": vars(params),
         "store": {"directory": rel(store.directory), "reused": reused,
                   **facts, **describe_store(store)},
-        "load": {"workers": params.workers, "threads": params.threads,
+        "load": {"server": params.server, "workers": params.workers, "threads": params.threads,
                  "connections": params.connections, "wrk_threads": params.wrk_threads,
                  "duration_s": params.duration_s, "warmup_s": params.warmup_s,
                  "pages": pages},
@@ -925,7 +939,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / (("web-postgres" if store.is_postgres else "web")
-                     + ("-pages" if args.pages_only else "") + ".json")
+                     + ("-pages" if args.pages_only else "")
+                     + (f"-{args.server}" if args.server != "sync" else "") + ".json")
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(table(result), flush=True)
     print(f"JSON: {rel(out)}", flush=True)

@@ -56,11 +56,13 @@ class ProjectionRunner:
             ).scalar()
         return int(value or 0)
 
-    def catch_up(self, name: str | None = None, progress: Progress | None = None) -> int:
-        """Applies every new event; returns how many were applied."""
-        names = [name] if name else list(self.projections)
+    def catch_up(self, *names: str, progress: Progress | None = None) -> int:
+        """Applies every new event to the named projections (all when none is named);
+        returns how many were applied."""
+        wanted = list(names) or list(self.projections)
+        behind = self._behind(wanted)
         applied = 0
-        for projection_name in names:
+        for projection_name in behind:
             projection = self.projections[projection_name]
             while True:
                 try:
@@ -74,6 +76,22 @@ class ProjectionRunner:
                 if progress:
                     progress(count)
         return applied
+
+    def _behind(self, names: Sequence[str]) -> list[str]:
+        """The projections whose position is short of the log's head, found with one
+        read of each: every page view catches its read models up, and one that is
+        already there should not cost a write transaction per read model."""
+        for name in names:
+            if name not in self.projections:
+                raise KeyError(name)
+        head = self.recorder.max_notification_id() or 0
+        with self.engine.connect() as conn:
+            at = {row[0]: row[1] for row in conn.execute(
+                select(positions.c.projection, positions.c.position)
+                .where(positions.c.projection.in_(names)))}
+        # A projection with no position row yet is behind even on an empty log: its
+        # first batch writes the row.
+        return [n for n in names if n not in at or at[n] < head]
 
     def _apply_batch(self, projection: Projection) -> int:
         with self.engine.begin() as conn:
@@ -116,4 +134,4 @@ class ProjectionRunner:
             projection.clear(conn)
             conn.execute(update(positions).where(positions.c.projection == name)
                          .values(position=0))
-        return self.catch_up(name, progress)
+        return self.catch_up(name, progress=progress)

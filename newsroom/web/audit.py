@@ -121,9 +121,8 @@ def _catch_up_trail() -> None:
     """Only the read models an article's trail reads (its summary, its events and
     the actors' names): each other one would cost a transaction on every view for
     nothing shown."""
-    runner = services().projections
-    for name in (article_list.NAME, audit_trail_projection.NAME, user_list.NAME):
-        runner.catch_up(name)
+    services().projections.catch_up(article_list.NAME, audit_trail_projection.NAME,
+                                    user_list.NAME)
 
 
 def _trail_rows(where: ColumnElement[bool], *, newest_first: bool = False,

@@ -113,8 +113,7 @@ def subscriber_names() -> dict[UUID, str]:
 
 def delivery_report(article_id: UUID) -> DeliveryReport:
     """Every delivery of the article, oldest first, and what each subscriber holds."""
-    for name in ("delivery_list", "audit_trail"):
-        services().projections.catch_up(name)
+    services().projections.catch_up("delivery_list", "audit_trail")
     with services().engine.connect() as conn:
         found = conn.execute(select(deliveries).where(deliveries.c.article_id == article_id)
                              .order_by(deliveries.c.planned_at, deliveries.c.id)

@@ -61,8 +61,7 @@ def _listing(where: Any) -> Any:
 @bp.get("/queue")
 @requires("article.approve")
 def queue() -> str:
-    for name in ("article_list", "user_list"):
-        services().projections.catch_up(name)
+    services().projections.catch_up("article_list", "user_list")
     t = article_summaries
     query = _listing(t.c.state == "submitted").order_by(t.c.submitted_at.asc(), t.c.id)
     page = page_arg()
@@ -92,8 +91,7 @@ def search() -> str:
     language = request.args.get("language", "").strip()[:35]
     results: list[Any] = []
     if words:
-        for name in ("article_list", "article_search", "user_list"):
-            services().projections.catch_up(name)
+        services().projections.catch_up("article_list", "article_search", "user_list")
         ids = _matching_ids(words)
         t = article_summaries
         query = _listing(t.c.id.in_(ids))

@@ -24,8 +24,7 @@ MAX_AGE = 60
 
 
 def _items() -> list[PublishedItem]:
-    services().projections.catch_up("publications")
-    services().projections.catch_up("article_list")
+    services().projections.catch_up("publications", "article_list")
     base = services().settings.base_url
     with services().engine.connect() as conn:
         rows = conn.execute(

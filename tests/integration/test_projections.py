@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import make_cast
 from sqlalchemy import select, text
 
@@ -152,3 +153,36 @@ def test_batches_apply_exactly_like_one_event_at_a_time(any_services: Services) 
     assert dumps[0]["rm_publications"] and dumps[0]["rm_translations"]
     assert dumps[1] == dumps[0]
     assert dumps[2] == dumps[0]
+
+
+def test_catch_up_of_read_models_already_at_the_head_writes_nothing(
+        any_services: Services) -> None:
+    """Every page view catches its read models up: when they are there already, it
+    costs reads only, and naming several catches up exactly those."""
+    from sqlalchemy import event
+
+    cast = make_cast(any_services)
+    runner = any_services.projections
+    runner.catch_up()
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(any_services.engine, "before_cursor_execute", record)
+    try:
+        assert runner.catch_up("article_list", "audit_trail", "user_list") == 0
+        assert statements and set(statements) == {"SELECT"}
+        statements.clear()
+        any_services.app.create_article(cast.journalist, headline="New", body="b",
+                                        language="en")
+        assert runner.catch_up("article_list", "user_list") == 1
+        assert "UPDATE" in statements
+    finally:
+        event.remove(any_services.engine, "before_cursor_execute", record)
+    head = any_services.app.recorder.max_notification_id()
+    assert runner.position("article_list") == head
+    assert runner.position("audit_trail") < head  # not named, not moved
+    assert runner.catch_up("audit_trail") == 1
+    with pytest.raises(KeyError):
+        runner.catch_up("no_such_read_model")
