@@ -49,6 +49,10 @@ def read_model_engine(settings: Settings) -> Engine:
             # last batches, but each batch commits with its position, so the read
             # model stays consistent and the next catch-up applies them again.
             dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+            # A checkpoint (two fsyncs) every 10,000 WAL pages rather than 1,000: at
+            # 1,000 it ran every other batch of a rebuild and took a quarter of its
+            # time. The WAL grows to about 40 MB between checkpoints.
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=10000")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

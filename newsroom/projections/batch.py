@@ -83,12 +83,15 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     names = list(rows[0])
     dialect = conn.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    # In the statement's parameter order when it is positional (SQLite's "?").
+    order = list(compiled.positiontup or names) if compiled.positional else names
     processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-                  for name in names]
-    order = compiled.positiontup if compiled.positional else None
-    processed = []
-    for row in rows:
-        values = {name: process(row[name]) if process else row[name]
-                  for name, process in processors}
-        processed.append(tuple(values[n] for n in order) if order else values)
+                  for name in order]
+    processed: list[Any]
+    if compiled.positional:
+        processed = [tuple([process(row[name]) if process else row[name]
+                            for name, process in processors]) for row in rows]
+    else:
+        processed = [{name: process(row[name]) if process else row[name]
+                      for name, process in processors} for row in rows]
     conn.exec_driver_sql(str(compiled), processed)
