@@ -60,7 +60,8 @@ def read_model_engine(settings: Settings) -> Engine:
 
 def projections_of() -> list[Projection]:
     return [
-        Projection(name=m.NAME, topics=m.TOPICS, apply=m.apply, clear=m.clear)
+        Projection(name=m.NAME, topics=m.TOPICS, apply=m.apply, clear=m.clear,
+                   tables=m.TABLES)
         for m in (article_list, article_search, translation_queue, audit_trail,
                   publications, user_list, delivery_list)
     ]

@@ -14,9 +14,9 @@ from newsroom.projections.tables import article_summaries
 from newsroom.projections.topics import topics_of
 
 NAME = "article_list"
-TABLES = (article_summaries,)
 # Every article event moves the row's version, so the list shows the current ETag.
 TOPICS = topics_of(Article)
+TABLES = (article_summaries.name,)
 
 _TAGS = re.compile(r"<[^>]*>")
 

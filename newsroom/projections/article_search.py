@@ -15,6 +15,8 @@ from newsroom.projections.topics import topic
 
 NAME = "article_search"
 TOPICS = tuple(topic(c) for c in (Article.Created, Article.Revised, Article.Corrected))
+# PostgreSQL keeps documents in one table; SQLite in an FTS5 table and its row ids.
+TABLES = ("rm_article_search", "rm_article_fts", "rm_article_fts_rows")
 
 _TAGS = re.compile(r"<[^>]*>")
 

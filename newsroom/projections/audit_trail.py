@@ -22,6 +22,7 @@ from newsroom.projections.topics import topics_of
 
 NAME = "audit_trail"
 TOPICS = topics_of(Article, Translation, User, Subscriber, Delivery, Redaction)
+TABLES = (audit_trail.name, streams.name)
 
 
 def event_type(event: Any) -> str:

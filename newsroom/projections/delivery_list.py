@@ -13,6 +13,7 @@ from newsroom.projections.topics import topics_of
 
 NAME = "delivery_list"
 TOPICS = topics_of(Delivery)
+TABLES = (deliveries.name,)
 
 
 def apply(conn: Connection, batch: Batch) -> None:

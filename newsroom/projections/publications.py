@@ -17,6 +17,7 @@ from newsroom.projections.topics import topic
 NAME = "publications"
 TOPICS = tuple(topic(c) for c in (Article.Published, Article.Corrected, Article.Retracted,
                                   Article.EmbargoReleased, Translation.Published))
+TABLES = (publications.name,)
 
 _CONTENT = ("headline", "body", "dateline", "byline")
 _CHUNK = 500

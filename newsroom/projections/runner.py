@@ -15,6 +15,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from newsroom.projections import set_aside
 from newsroom.projections.tables import positions
 
 Progress = Callable[[int], None]
@@ -29,6 +30,8 @@ class Projection:
     # event.
     apply: Callable[[Connection, Sequence[tuple[Any, int]]], None]
     clear: Callable[[Connection], None]
+    # The read-model tables it writes, whose secondary indexes a rebuild sets aside.
+    tables: Sequence[str] = ()
 
 
 class LostRace(Exception):
@@ -48,6 +51,8 @@ class ProjectionRunner:
         from newsroom import migrations
 
         migrations.upgrade(self.engine)
+        with self.engine.begin() as conn:
+            set_aside.restore(conn)  # indexes a killed rebuild left dropped
 
     def position(self, name: str) -> int:
         with self.engine.connect() as conn:
@@ -128,10 +133,17 @@ class ProjectionRunner:
             return len(notifications) if notifications else 0
 
     def rebuild(self, name: str, progress: Progress | None = None) -> int:
-        """Clears the projection's rows and position, then replays the whole log."""
+        """Clears the projection's rows and position, then replays the whole log,
+        with its secondary indexes set aside until the end (built once, sorted)."""
         projection = self.projections[name]
         with self.engine.begin() as conn:
+            set_aside.restore(conn, projection.tables)  # left by a killed rebuild
             projection.clear(conn)
             conn.execute(update(positions).where(positions.c.projection == name)
                          .values(position=0))
-        return self.catch_up(name, progress=progress)
+            set_aside.set_aside(conn, projection.tables)
+        try:
+            return self.catch_up(name, progress=progress)
+        finally:
+            with self.engine.begin() as conn:
+                set_aside.restore(conn, projection.tables)

@@ -29,6 +29,16 @@ positions = Table(
     Column("position", Integer, nullable=False),
 )
 
+# Indexes dropped for a rebuild, with the statement that creates each again
+# (projections/set_aside.py): kept until they are back, so a crash loses none.
+dropped_indexes = Table(
+    "rm_dropped_indexes",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("table_name", String(64), nullable=False),
+    Column("ddl", Text, nullable=False),
+)
+
 article_summaries = Table(
     "rm_article_summaries",
     metadata,

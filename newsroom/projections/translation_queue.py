@@ -13,6 +13,7 @@ from newsroom.projections.topics import topics_of
 
 NAME = "translation_queue"
 TOPICS = topics_of(Translation)
+TABLES = (translation_queue.name,)
 
 _STATE_AFTER: dict[type[Any], str] = {
     Translation.Rerequested: "requested",

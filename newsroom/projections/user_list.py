@@ -13,6 +13,7 @@ from newsroom.projections.topics import topics_of
 
 NAME = "user_list"
 TOPICS = topics_of(User)
+TABLES = (users.name,)
 
 
 def apply(conn: Connection, batch: Batch) -> None:
