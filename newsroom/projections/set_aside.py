@@ -6,11 +6,17 @@ end sorts instead, and made the trail's rebuild about 15% faster. Each index's o
 DDL, as the database reports it, is recorded in ``rm_dropped_indexes`` in the
 transaction that drops it, so a rebuild killed half-way loses nothing: the next
 rebuild, ``newsroom migrate`` or a start with ``CREATE_TABLE`` puts them back.
-Indexes that back a primary key or a unique constraint stay.
+Unique indexes stay (they enforce something), and so do primary keys.
+
+Putting one back deletes its record first, then creates it only if this
+transaction deleted the record, with ``IF NOT EXISTS``: two processes restoring at
+once (a start during a rebuild's last step) cannot both create it, and a restore
+cut short leaves either both the index and no record or neither.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, delete, insert, select, text
@@ -24,16 +30,26 @@ def _indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
         # sql is NULL for the indexes SQLite makes for PRIMARY KEY and UNIQUE.
         found = conn.execute(text(
             "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"), {"t": table})
+            "WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%'"), {"t": table})
     else:
         found = conn.execute(text(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "WHERE i.schemaname = current_schema() AND i.tablename = :t "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-            "WHERE c.conname = i.indexname AND c.connamespace = "
-            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema()))"),
-            {"t": table})
+            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "JOIN pg_class c ON c.oid = x.indexrelid "
+            "JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = :t AND t.relnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
+            "AND NOT x.indisunique AND NOT x.indisprimary"), {"t": table})
     return sorted((str(name), str(ddl)) for name, ddl in found)
+
+
+_CREATE = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?!IF\s+NOT\s+EXISTS\b)",
+                     re.IGNORECASE)
+
+
+def _if_not_exists(ddl: str) -> str:
+    return _CREATE.sub(lambda m: f"CREATE {'UNIQUE ' if m.group(1) else ''}INDEX "
+                       "IF NOT EXISTS ", ddl, count=1)
 
 
 def set_aside(conn: Connection, tables: Sequence[str]) -> int:
@@ -42,7 +58,8 @@ def set_aside(conn: Connection, tables: Sequence[str]) -> int:
     for table in tables:
         for name, ddl in _indexes(conn, table):
             conn.execute(insert(dropped_indexes).values(name=name, table_name=table, ddl=ddl))
-            conn.execute(text(f'DROP INDEX "{name}"'))
+            quoted = name.replace('"', '""')
+            conn.execute(text(f'DROP INDEX "{quoted}"'))
             dropped += 1
     return dropped
 
@@ -56,7 +73,11 @@ def restore(conn: Connection, tables: Sequence[str] | None = None) -> int:
         query = query.where(t.table_name.in_(tables))
     restored = 0
     for name, ddl in conn.execute(query).all():
-        conn.execute(text(ddl))
-        conn.execute(delete(dropped_indexes).where(t.name == name))
+        # The delete first: it is what opens the transaction on SQLite (whose driver
+        # runs DDL outside one until a row is written), and another process that
+        # deleted the record already puts this index back itself.
+        if conn.execute(delete(dropped_indexes).where(t.name == name)).rowcount != 1:
+            continue
+        conn.execute(text(_if_not_exists(ddl)))
         restored += 1
     return restored

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import make_cast
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from newsroom.bootstrap import Services, build
 from newsroom.projections.tables import article_summaries, metadata, positions
@@ -165,21 +165,32 @@ def test_catch_up_of_read_models_already_at_the_head_writes_nothing(
     runner = any_services.projections
     runner.catch_up()
     statements: list[str] = []
+    commits: list[object] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement.split()[0].upper())
 
+    def committed(conn: object) -> None:
+        commits.append(conn)
+
     event.listen(any_services.engine, "before_cursor_execute", record)
+    event.listen(any_services.engine, "commit", committed)
     try:
         assert runner.catch_up("article_list", "audit_trail", "user_list") == 0
         assert statements and set(statements) == {"SELECT"}
+        # One read of the positions for all three, and no transaction committed
+        # (each projection's own checked-and-committed batch was the slow path).
+        assert len(statements) == 1
+        assert commits == []
         statements.clear()
         any_services.app.create_article(cast.journalist, headline="New", body="b",
                                         language="en")
         assert runner.catch_up("article_list", "user_list") == 1
         assert "UPDATE" in statements
+        assert commits
     finally:
         event.remove(any_services.engine, "before_cursor_execute", record)
+        event.remove(any_services.engine, "commit", committed)
     head = any_services.app.recorder.max_notification_id()
     assert runner.position("article_list") == head
     assert runner.position("audit_trail") < head  # not named, not moved
@@ -251,6 +262,60 @@ def test_indexes_a_killed_rebuild_dropped_come_back(any_services: Services) -> N
     with any_services.engine.begin() as conn:
         set_aside.set_aside(conn, tables)
     runner.rebuild("article_list")
+    assert _index_ddl(any_services) == before
+    with any_services.engine.connect() as conn:
+        assert conn.execute(select(dropped_indexes)).all() == []
+
+
+def _all_index_names(services: Services, table: str) -> set[str]:
+    query = ("SELECT indexname FROM pg_indexes WHERE tablename = :t "
+             "AND schemaname = current_schema()" if services.settings.is_postgres else
+             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t")
+    with services.engine.connect() as conn:
+        return {str(r[0]) for r in conn.execute(text(query), {"t": table})}
+
+
+def test_restoring_an_index_is_all_or_nothing_and_idempotent(any_services: Services) -> None:
+    """Putting indexes back commits each with the deletion of its record or neither
+    (a restore that fails part-way leaves every record for the next one), and an
+    index already back (another process restored it) is not an error. Unique
+    indexes are never set aside."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import DBAPIError
+
+    from newsroom.projections import set_aside
+    from newsroom.projections.tables import dropped_indexes
+
+    runner = any_services.projections
+    runner.catch_up()
+    before = _index_ddl(any_services)
+    tables = runner.projections["article_list"].tables
+    with any_services.engine.begin() as conn:
+        conn.execute(text("CREATE UNIQUE INDEX ux_test_summaries ON "
+                          "rm_article_summaries (id, version)"))
+        dropped = set_aside.set_aside(conn, tables)
+    assert dropped >= 2
+    names = _all_index_names(any_services, "rm_article_summaries")
+    assert "ux_test_summaries" in names
+    assert not names & {n for n, _ in before if n.startswith("ix_rm_article_summaries")}
+    # A record whose statement fails, sorted after the real ones.
+    with any_services.engine.begin() as conn:
+        conn.execute(insert(dropped_indexes).values(
+            name="zz_broken", table_name="rm_article_summaries",
+            ddl="CREATE INDEX zz_broken ON rm_article_summaries (no_such_column)"))
+    with pytest.raises(DBAPIError), any_services.engine.begin() as conn:
+        set_aside.restore(conn)
+    # Rolled back whole: no index created, every record kept.
+    assert _all_index_names(any_services, "rm_article_summaries") == names
+    with any_services.engine.connect() as conn:
+        assert len(conn.execute(select(dropped_indexes)).all()) == dropped + 1
+    with any_services.engine.begin() as conn:
+        conn.execute(delete(dropped_indexes).where(dropped_indexes.c.name == "zz_broken"))
+        # Another process created one again and has not yet deleted its record.
+        ddl = conn.execute(select(dropped_indexes.c.ddl).limit(1)).scalar_one()
+        conn.execute(text(ddl))
+    with any_services.engine.begin() as conn:
+        assert set_aside.restore(conn) == dropped
     assert _index_ddl(any_services) == before
     with any_services.engine.connect() as conn:
         assert conn.execute(select(dropped_indexes)).all() == []
