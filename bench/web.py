@@ -425,13 +425,15 @@ class Page:
     user: str
     expect: str  # text the page must contain
     row_marker: str  # counts the rows the page lists
+    has_target: bool = True  # the issue sets p95 <= 100 ms for the desk and the trail
 
 
 def pages_of(facts: dict[str, Any]) -> list[Page]:
     users = facts["users"]
     return [
         Page("desk", "/desk", users["busiest_journalist"], "My articles", "<tr>"),
-        Page("queue", "/queue", users["editor"], "Submitted articles", "<tr>"),
+        Page("queue", "/queue", users["editor"], "Submitted articles", "<tr>",
+             has_target=False),
         Page("audit", f"/audit/articles/{facts['long_article_id']}", users["auditor"],
              "Audit trail", '<tr id="event-'),
         # The last page: it costs the same as the first (no earlier events described).
@@ -439,7 +441,7 @@ def pages_of(facts: dict[str, Any]) -> list[Page]:
              f"?page={-(-facts['long_article_events'] // TRAIL_PAGE)}", users["auditor"],
              "Audit trail", '<tr id="event-'),
         Page("timeline", f"/audit/articles/{facts['long_article_id']}/timeline.svg",
-             users["auditor"], "<svg", "<circle"),
+             users["auditor"], "<svg", "<circle", has_target=False),
     ]
 
 
@@ -483,9 +485,10 @@ def load(store: Store, params: Params, facts: dict[str, Any]) -> dict[str, Any]:
             loadavg_1m_before=load_before,
             path=page.path.replace(facts["long_article_id"], "<id>"),
             user=page.user, rows=rows, bytes=len(body), first_request_ms=round(first_s * 1000),
-            warmup_s=warmup, target_p95_ms=P95_TARGET_MS,
-            met=result["requests"] >= MIN_REQUESTS and errors == 0
-            and result["latency_ms"]["p95"] <= P95_TARGET_MS,
+            warmup_s=warmup, target_p95_ms=P95_TARGET_MS if page.has_target else None,
+            met=(result["requests"] >= MIN_REQUESTS and errors == 0
+                 and result["latency_ms"]["p95"] <= P95_TARGET_MS) if page.has_target
+            else None,
         )
         if result["requests"] < MIN_REQUESTS:
             seconds = int(min(SEQUENTIAL_MAX_S, max(params.duration_s,
@@ -830,7 +833,8 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"  {name:<10} {r['rows']:>5} {r['bytes'] / 1024:>7.0f} {r['requests']:>6} "
             f"{r['requests_per_s']:>8.1f} {timings} "
-            f"{sum(r['errors'].values()):>6}  {ok(r['met'])}")
+            f"{sum(r['errors'].values()):>6}  "
+            f"{ok(r['met']) if r['target_p95_ms'] else '(no target)'}")
         one = r.get("sequential")
         if one:
             lat = one["latency_ms"]
