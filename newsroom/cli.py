@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from newsroom.domain.errors import DomainError, ValidationFailed
 from newsroom.domain.policy import AUDITOR, Actor
 from newsroom.jsonable import jsonable
 from newsroom.serialize import article_document, history_document
+from newsroom.supervise import Supervisor
 from newsroom.timefmt import parse_aware
 from newsroom.versions import MAX_VERSION
 
@@ -89,7 +89,8 @@ def run(host: str, port: int, no_demo: bool) -> None:
     session = None if no_demo else DemoSession(services, port)
     services.projections.catch_up()
     app = create_app(services)
-    background = _start_background_processes(None if no_demo else DEMO_WORKER_ENV)
+    background = _background_processes(None if no_demo else DEMO_WORKER_ENV)
+    background.start()
     url = f"http://{host}:{port}"
     click.echo(f"Newsroom is serving at {url}/  (API: {url}/api/v1, spec: {url}/api/openapi.json)")
     if not no_demo:
@@ -106,7 +107,7 @@ def run(host: str, port: int, no_demo: bool) -> None:
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
-        _stop_background_processes(background)
+        background.stop()
         if session is not None:
             session.stop()
 
@@ -116,27 +117,16 @@ def _browsable(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (compares, never binds)
 
 
-def _start_background_processes(
-    extra_env: dict[str, str] | None = None,
-) -> list[subprocess.Popen[bytes]]:
-    """The dispatcher and one worker, as child processes: the web process itself
-    never talks to the broker. ``extra_env`` (the demo's) reaches only them."""
+def _background_processes(extra_env: dict[str, str] | None = None) -> Supervisor:
+    """The dispatcher and one worker, as child processes kept running: the web
+    process itself never talks to the broker. ``extra_env`` (the demo's) reaches
+    only them."""
     command = [sys.executable, "-m", "newsroom"]
-    env = {**os.environ, **(extra_env or {})}
-    return [
-        subprocess.Popen([*command, "dispatcher"], env=env),  # noqa: S603 (our interpreter)
-        subprocess.Popen([*command, "worker", "--concurrency", "1"], env=env),  # noqa: S603
-    ]
-
-
-def _stop_background_processes(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return Supervisor(
+        {"dispatcher": [*command, "dispatcher"],
+         "worker": [*command, "worker", "--concurrency", "1"]},
+        env={**os.environ, **(extra_env or {})},
+        say=lambda line: click.echo(f"newsroom run: {line}", err=True))
 
 
 @main.command()

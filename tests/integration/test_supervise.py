@@ -1,0 +1,76 @@
+"""`newsroom run`'s supervisor, on real child processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from newsroom.supervise import Pauses, Supervisor
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+QUITTER = [sys.executable, "-c", "raise SystemExit(3)"]
+
+
+def _until(check: Callable[[], bool], seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0): read its state.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_killed_child_is_started_again_and_stop_ends_them_all() -> None:
+    lines: list[str] = []
+    supervisor = Supervisor({"dispatcher": SLEEPER, "worker": SLEEPER}, os.environ,
+                            lines.append, poll_s=0.05,
+                            pauses=Pauses(first_s=0.1, longest_s=1.0))
+    supervisor.start()
+    try:
+        first = supervisor.pids()
+        assert all(first.values())
+        os.kill(first["worker"] or 0, signal.SIGKILL)
+        _until(lambda: supervisor.pids()["worker"] not in (None, first["worker"]))
+        assert supervisor.pids()["dispatcher"] == first["dispatcher"]  # untouched
+        assert lines == [f"worker exited with status {-signal.SIGKILL}; starting it "
+                         "again in 0.1 s", "worker started again (restart 1)"]
+        running = supervisor.pids()
+    finally:
+        supervisor.stop(timeout_s=5)
+    assert not any(_alive(pid) for pid in running.values() if pid)
+
+
+def test_a_child_that_keeps_dying_waits_longer_each_time() -> None:
+    lines: list[str] = []
+    supervisor = Supervisor({"worker": QUITTER}, os.environ, lines.append, poll_s=0.02,
+                            pauses=Pauses(first_s=0.1, longest_s=0.4))
+    supervisor.start()
+    try:
+        _until(lambda: sum("exited" in line for line in lines) >= 5)
+    finally:
+        supervisor.stop(timeout_s=5)
+    pauses = [line.rsplit("in ", 1)[1] for line in lines if "exited" in line]
+    assert pauses[:5] == ["0.1 s", "0.2 s", "0.4 s", "0.4 s", "0.4 s"]
+    assert all("status 3" in line for line in lines if "exited" in line)
+
+
+def test_stop_while_a_restart_is_pending_starts_nothing() -> None:
+    lines: list[str] = []
+    supervisor = Supervisor({"worker": QUITTER}, os.environ, lines.append, poll_s=0.02,
+                            pauses=Pauses(first_s=30.0))
+    supervisor.start()
+    _until(lambda: any("exited" in line for line in lines))
+    supervisor.stop(timeout_s=5)
+    time.sleep(0.2)
+    assert not any("started again" in line for line in lines)
