@@ -90,23 +90,28 @@ def run(host: str, port: int, no_demo: bool) -> None:
     services.projections.catch_up()
     app = create_app(services)
     background = _background_processes(None if no_demo else DEMO_WORKER_ENV)
-    background.start()
-    url = f"http://{host}:{port}"
-    click.echo(f"Newsroom is serving at {url}/  (API: {url}/api/v1, spec: {url}/api/openapi.json)")
-    if not no_demo:
-        click.echo(f"Demo logins (password '{demo.DEMO_PASSWORD}'), with API tokens valid 30 days:")
-        for user in demo.DEMO_USERS:
-            token, _ = services.app.issue_token(user.name, 30)
-            click.echo(f"  {user.name:<11} {token}")
-        for line in session.describe() if session else []:
-            click.echo(line)
-        click.echo(f"Seed article (draft): {url}/api/v1/articles/{demo.SEED_ARTICLE_ID}")
-    sys.stdout.flush()
     # A plain SIGTERM would skip the cleanup below and orphan the worker and dispatcher.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        background.start()
+        url = f"http://{host}:{port}"
+        click.echo(f"Newsroom is serving at {url}/  (API: {url}/api/v1, "
+                   f"spec: {url}/api/openapi.json)")
+        if not no_demo:
+            click.echo(f"Demo logins (password '{demo.DEMO_PASSWORD}'), with API tokens "
+                       "valid 30 days:")
+            for user in demo.DEMO_USERS:
+                token, _ = services.app.issue_token(user.name, 30)
+                click.echo(f"  {user.name:<11} {token}")
+            for line in session.describe() if session else []:
+                click.echo(line)
+            click.echo(f"Seed article (draft): {url}/api/v1/articles/{demo.SEED_ARTICLE_ID}")
+        sys.stdout.flush()
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
+        # A second signal must not cut the children's shutdown short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         background.stop()
         if session is not None:
             session.stop()

@@ -2,14 +2,15 @@
 
 A child that dies (a crash, the OOM killer, a stray kill) is started again after
 a pause that doubles with each quick death, so the embedded newsroom does not
-silently stop translating and syndicating while its web UI still answers. Nothing
-is lost meanwhile: the dispatcher resumes from its stored position in the log, and
-its reconciler enqueues again the work a dead worker held (the embedded SQLite
-broker does not hand a killed consumer's message out again).
+silently stop translating and syndicating while its web UI still answers. The
+dispatcher resumes from its stored position in the log, and its reconciler sends
+again the translations, deliveries and scheduled publications a dead worker held
+(docs/operations.md says what it does not cover).
 """
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import time
@@ -62,7 +63,10 @@ class Supervisor:
         self._thread.start()
 
     def _launch(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.command, env=self.env)  # noqa: S603 (our own commands)
+        # A session of its own: a Ctrl-C at the terminal reaches only `newsroom run`,
+        # which stops the children itself, instead of each child dying on its own.
+        child.process = subprocess.Popen(child.command, env=self.env,  # noqa: S603 (ours)
+                                         start_new_session=True)
         child.started_at = time.monotonic()
         child.restart_at = None
 
@@ -72,7 +76,16 @@ class Supervisor:
                 if self._stopping.is_set():
                     return
                 for child in self.children:
-                    self._check(child)
+                    try:
+                        self._check(child)
+                    except Exception as exc:  # the watcher must outlive any one failure
+                        # A start that failed (no memory, no file descriptors) is tried
+                        # again later rather than ending the supervision.
+                        child.restart_at = time.monotonic() + child.pause_s
+                        child.pause_s = min(child.pause_s * 2, self.pauses.longest_s)
+                        with contextlib.suppress(Exception):
+                            self.say(f"{child.name} could not be started ({exc}); "
+                                     f"trying again in {child.pause_s:g} s")
 
     def _check(self, child: Child) -> None:
         now = time.monotonic()

@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from newsroom.supervise import Pauses, Supervisor
 
@@ -68,9 +69,33 @@ def test_a_child_that_keeps_dying_waits_longer_each_time() -> None:
 def test_stop_while_a_restart_is_pending_starts_nothing() -> None:
     lines: list[str] = []
     supervisor = Supervisor({"worker": QUITTER}, os.environ, lines.append, poll_s=0.02,
-                            pauses=Pauses(first_s=30.0))
+                            pauses=Pauses(first_s=0.3))
     supervisor.start()
-    _until(lambda: any("exited" in line for line in lines))
-    supervisor.stop(timeout_s=5)
-    time.sleep(0.2)
+    try:
+        _until(lambda: any("exited" in line for line in lines))
+    finally:
+        supervisor.stop(timeout_s=5)
+    time.sleep(0.8)  # past the pause: a watcher still running would start it now
     assert not any("started again" in line for line in lines)
+    assert supervisor._thread is not None and not supervisor._thread.is_alive()
+
+
+def test_a_start_that_fails_is_tried_again_and_the_watcher_lives_on(tmp_path: Path) -> None:
+    """A command that cannot be started (here: it does not exist yet, as a start
+    failing for lack of memory would) is retried; supervision goes on."""
+    program = tmp_path / "child"
+    lines: list[str] = []
+    supervisor = Supervisor({"worker": SLEEPER}, os.environ, lines.append, poll_s=0.02,
+                            pauses=Pauses(first_s=0.1, longest_s=0.2))
+    supervisor.start()
+    try:
+        supervisor.children[0].command = [str(program)]
+        os.kill(supervisor.pids()["worker"] or 0, signal.SIGKILL)
+        _until(lambda: sum("could not be started" in line for line in lines) >= 2)
+        assert supervisor._thread is not None and supervisor._thread.is_alive()
+        program.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import time; "
+                           "time.sleep(120)'\n")
+        program.chmod(0o755)
+        _until(lambda: supervisor.pids()["worker"] is not None)
+    finally:
+        supervisor.stop(timeout_s=5)
