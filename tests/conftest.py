@@ -170,3 +170,23 @@ def csrf_of(client: FlaskClient) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def read_model_rows(services: Services) -> dict[str, list[tuple[object, ...]]]:
+    """Every read-model row in a stable order, full-text documents included: what a
+    rebuild must reproduce exactly."""
+    from sqlalchemy import select, text
+
+    from newsroom.projections.tables import metadata
+
+    dump: dict[str, list[tuple[object, ...]]] = {}
+    with services.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name in ("rm_positions", "rm_article_search"):
+                continue
+            dump[table.name] = sorted((tuple(r) for r in conn.execute(select(table))),
+                                      key=repr)
+        search = "rm_article_search" if services.settings.is_postgres else "rm_article_fts"
+        dump[search] = sorted(
+            tuple(r) for r in conn.execute(text(f"SELECT id, headline, body FROM {search}")))
+    return dump

@@ -317,17 +317,31 @@ def pids_owning(inodes: set[str], pids: list[int]) -> list[int]:
 def all_pool_pids(worker: Worker) -> list[int]:
     """Like Worker.pool_pids, but also the pool processes forked by one of the worker's
     threads: without an event loop (the SQLite broker) billiard's supervisor thread
-    forks the replacements of dead pool processes, and /proc lists a child under the
-    thread that forked it."""
+    forks the replacements of dead pool processes."""
+    return child_pids(worker.process.pid)
+
+
+def is_running(pid: int) -> bool:
+    """The process exists and is not a zombie (one still answers kill(pid, 0))."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def child_pids(pid: int) -> list[int]:
+    """The children of ``pid`` forked by any of its threads: /proc lists a child
+    under the thread that forked it, not under the process."""
     pids: list[int] = []
     try:
-        threads = os.listdir(f"/proc/{worker.process.pid}/task")
+        threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return pids
     for thread in threads:
         try:
             pids += [int(p) for p in
-                     Path(f"/proc/{worker.process.pid}/task/{thread}/children").read_text().split()]
+                     Path(f"/proc/{pid}/task/{thread}/children").read_text().split()]
         except OSError:
             continue
     return sorted(set(pids))

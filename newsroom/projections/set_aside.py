@@ -43,13 +43,12 @@ def _indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
     return sorted((str(name), str(ddl)) for name, ddl in found)
 
 
-_CREATE = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?!IF\s+NOT\s+EXISTS\b)",
-                     re.IGNORECASE)
+# Only plain indexes are set aside (``_indexes``), so no statement says UNIQUE.
+_CREATE = re.compile(r"^\s*CREATE\s+INDEX\s+(?!IF\s+NOT\s+EXISTS\b)", re.IGNORECASE)
 
 
 def _if_not_exists(ddl: str) -> str:
-    return _CREATE.sub(lambda m: f"CREATE {'UNIQUE ' if m.group(1) else ''}INDEX "
-                       "IF NOT EXISTS ", ddl, count=1)
+    return _CREATE.sub("CREATE INDEX IF NOT EXISTS ", ddl, count=1)
 
 
 def set_aside(conn: Connection, tables: Sequence[str]) -> int:

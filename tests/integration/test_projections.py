@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_cast
+from conftest import make_cast, read_model_rows
 from sqlalchemy import delete, select, text
 
 from newsroom.bootstrap import Services, build
-from newsroom.projections.tables import article_summaries, metadata, positions
-
-
-def _everything(services: Services) -> dict[str, list[tuple[object, ...]]]:
-    """Every read-model row, in a stable order, search documents included."""
-    dump: dict[str, list[tuple[object, ...]]] = {}
-    with services.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if table.name in ("rm_positions", "rm_article_search"):
-                continue
-            rows = conn.execute(select(table)).all()
-            dump[table.name] = sorted((tuple(r) for r in rows), key=repr)
-        search = "rm_article_search" if services.settings.is_postgres else "rm_article_fts"
-        dump[search] = sorted(
-            tuple(r) for r in conn.execute(text(f"SELECT id, headline, body FROM {search}")))
-    return dump
+from newsroom.projections.tables import article_summaries, positions
 
 
 def _rows(services: Services) -> list[dict[str, object]]:
@@ -62,7 +47,7 @@ def test_rebuild_equals_live_state(any_services: Services) -> None:
     assert len(live) == 12
     assert {r["state"] for r in live} == {"draft", "submitted"}
 
-    everything = _everything(any_services)
+    everything = read_model_rows(any_services)
     assert len(everything["rm_audit_trail"]) > 12
     applied = any_services.projections.rebuild("article_list")
     assert applied > 0
@@ -71,7 +56,7 @@ def test_rebuild_equals_live_state(any_services: Services) -> None:
     assert len(everything["rm_translations"]) == 1
     for name in any_services.projections.projections:
         any_services.projections.rebuild(name)
-    assert _everything(any_services) == everything
+    assert read_model_rows(any_services) == everything
 
 
 def test_two_followers_apply_each_event_once(any_services: Services) -> None:
@@ -149,7 +134,7 @@ def test_batches_apply_exactly_like_one_event_at_a_time(any_services: Services) 
         runner.batch_size = size
         for name in runner.projections:
             runner.rebuild(name)
-        dumps.append(_everything(any_services))
+        dumps.append(read_model_rows(any_services))
     assert dumps[0]["rm_publications"] and dumps[0]["rm_translations"]
     assert dumps[1] == dumps[0]
     assert dumps[2] == dumps[0]

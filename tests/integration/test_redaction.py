@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import make_cast
+from conftest import make_cast, read_model_rows
 from sqlalchemy import MetaData, select
 
 from newsroom.bootstrap import Services
@@ -260,25 +260,6 @@ def test_reason_and_reference_must_be_strings(
     assert client.get("/api/v1/audit/redactions", headers=admin).get_json() == []
 
 
-def _read_models(services: Services) -> dict[str, list[tuple[object, ...]]]:
-    """Every read-model row in a stable order, full-text documents included."""
-    from sqlalchemy import text
-
-    from newsroom.projections.tables import metadata
-
-    dump: dict[str, list[tuple[object, ...]]] = {}
-    with services.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if table.name in ("rm_positions", "rm_article_search"):
-                continue
-            dump[table.name] = sorted((tuple(r) for r in conn.execute(select(table))),
-                                      key=repr)
-        search = "rm_article_search" if services.settings.is_postgres else "rm_article_fts"
-        dump[search] = sorted(
-            tuple(r) for r in conn.execute(text(f"SELECT id, headline, body FROM {search}")))
-    return dump
-
-
 def test_refreshed_read_models_equal_a_rebuild_from_the_redacted_log(
         any_services: Services) -> None:
     """The targeted refresh after each redaction leaves exactly the rows a full rebuild
@@ -315,9 +296,9 @@ def test_refreshed_read_models_equal_a_rebuild_from_the_redacted_log(
         redact(app, services.projections, cast.admin, stream, version, reason="Ordonnance",
                reference="C-3")
     services.projections.catch_up()
-    live = _read_models(services)
+    live = read_model_rows(services)
     assert SECRET_NAME not in repr(live) and "Autre" in repr(live)
     for name in services.projections.projections:
         services.projections.rebuild(name)
-    assert _read_models(services) == live
+    assert read_model_rows(services) == live
     assert other in {row[0] for row in live["rm_article_summaries"]}

@@ -6,30 +6,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from pipeline import is_running, wait_for
 
 from newsroom.supervise import Pauses, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 QUITTER = [sys.executable, "-c", "raise SystemExit(3)"]
-
-
-def _until(check: Callable[[], bool], seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0): read its state.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_a_killed_child_is_started_again_and_stop_ends_them_all() -> None:
@@ -42,14 +26,15 @@ def test_a_killed_child_is_started_again_and_stop_ends_them_all() -> None:
         first = supervisor.pids()
         assert all(first.values())
         os.kill(first["worker"] or 0, signal.SIGKILL)
-        _until(lambda: supervisor.pids()["worker"] not in (None, first["worker"]))
+        wait_for(lambda: supervisor.pids()["worker"] not in (None, first["worker"]), 15,
+                 "a new worker")
         assert supervisor.pids()["dispatcher"] == first["dispatcher"]  # untouched
         assert lines == [f"worker exited with status {-signal.SIGKILL}; starting it "
                          "again in 0.1 s", "worker started again (restart 1)"]
         running = supervisor.pids()
     finally:
         supervisor.stop(timeout_s=5)
-    assert not any(_alive(pid) for pid in running.values() if pid)
+    assert not any(is_running(pid) for pid in running.values() if pid)
 
 
 def test_a_child_that_keeps_dying_waits_longer_each_time() -> None:
@@ -58,7 +43,7 @@ def test_a_child_that_keeps_dying_waits_longer_each_time() -> None:
                             pauses=Pauses(first_s=0.1, longest_s=0.4))
     supervisor.start()
     try:
-        _until(lambda: sum("exited" in line for line in lines) >= 5)
+        wait_for(lambda: sum("exited" in line for line in lines) >= 5, 15, "five deaths")
     finally:
         supervisor.stop(timeout_s=5)
     pauses = [line.rsplit("in ", 1)[1] for line in lines if "exited" in line]
@@ -72,7 +57,7 @@ def test_stop_while_a_restart_is_pending_starts_nothing() -> None:
                             pauses=Pauses(first_s=0.3))
     supervisor.start()
     try:
-        _until(lambda: any("exited" in line for line in lines))
+        wait_for(lambda: any("exited" in line for line in lines), 15, "a death")
     finally:
         supervisor.stop(timeout_s=5)
     time.sleep(0.8)  # past the pause: a watcher still running would start it now
@@ -91,11 +76,12 @@ def test_a_start_that_fails_is_tried_again_and_the_watcher_lives_on(tmp_path: Pa
     try:
         supervisor.children[0].command = [str(program)]
         os.kill(supervisor.pids()["worker"] or 0, signal.SIGKILL)
-        _until(lambda: sum("could not be started" in line for line in lines) >= 2)
+        wait_for(lambda: sum("could not be started" in line for line in lines) >= 2, 15,
+                 "two failed starts")
         assert supervisor._thread is not None and supervisor._thread.is_alive()
         program.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import time; "
                            "time.sleep(120)'\n")
         program.chmod(0o755)
-        _until(lambda: supervisor.pids()["worker"] is not None)
+        wait_for(lambda: supervisor.pids()["worker"] is not None, 15, "the worker started")
     finally:
         supervisor.stop(timeout_s=5)
